@@ -1,0 +1,1 @@
+"""The Qt-free core shared by the GUI, the scheduler service and the CLI."""

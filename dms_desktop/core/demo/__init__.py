@@ -1,0 +1,1 @@
+"""Demo workspace content: a generated ERP source system."""
