@@ -1,0 +1,56 @@
+"""The demo workspace: a generated ERP source, a warehouse target, a documented demo login.
+
+Later modules add their demo rows (SQL, mappings, jobs, reports, uploads) here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from dms_desktop.core.clock import utcnow
+from dms_desktop.core.demo.erp import build_demo_erp
+from dms_desktop.core.metadata.engine import write_tx
+from dms_desktop.core.metadata.tables import dms_dbcondtls, users
+from dms_desktop.core.security.users import create_user_row
+from dms_desktop.core.settings import Settings
+from dms_desktop.core.workspace import Workspace, open_workspace
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "warehouse-2026"  # documented in the README; a demo, not a secret
+DEMO_ERP_CONNECTION = "Demo ERP (SQLite)"
+DEMO_DW_CONNECTION = "Demo warehouse (SQLite)"
+
+
+def demo_dir(settings: Settings) -> Path:
+    return settings.data_dir / "demo"
+
+
+def create_demo_workspace(settings: Settings) -> Workspace:
+    """Create (or complete) the demo workspace; running it twice changes nothing."""
+    ws = open_workspace(settings)
+    folder = demo_dir(settings)
+    erp = folder / "erp.db"
+    if not erp.exists():
+        build_demo_erp(erp)
+    warehouse = folder / "warehouse.db"
+    now = utcnow()
+    with write_tx(ws.engine) as conn:
+        if not conn.execute(select(func.count()).select_from(users)).scalar_one():
+            create_user_row(conn, DEMO_USER, DEMO_PASSWORD, "Admin", now, by="dms init --demo")
+        has_demo_user = conn.execute(
+            select(users.c.user_id).where(users.c.username == DEMO_USER)).first() is not None
+        existing = set(conn.execute(select(dms_dbcondtls.c.connm).where(
+            dms_dbcondtls.c.curflg == "Y")).scalars())
+        for name, path, desc in (
+            (DEMO_ERP_CONNECTION, erp, "Generated ERP: customers, products, orders, lines"),
+            (DEMO_DW_CONNECTION, warehouse, "Target warehouse of the demo mappings"),
+        ):
+            if name not in existing:
+                conn.execute(dms_dbcondtls.insert().values(
+                    connm=name, dbtyp="SQLITE", dbname=str(path), condesc=desc, curflg="Y",
+                    reccrdt=now, crtdby="dms init --demo"))
+    if has_demo_user:
+        ws.set_param("WORKSPACE", "DEMO_USER", DEMO_USER, "Login of the demo workspace")
+    return ws

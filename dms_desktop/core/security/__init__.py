@@ -1,0 +1,1 @@
+"""Users, roles, permissions, password hashing, lockout and login audit."""

@@ -1,0 +1,51 @@
+"""Showing failures to the user: a known error's one-line message, or, for a bug, a generic
+message pointing at the log file, which gets the traceback (never the dialog)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from dms_desktop import APP_NAME
+from dms_desktop.core.errors import to_user_error
+
+log = logging.getLogger(__name__)
+
+
+def current_log_path() -> Path | None:
+    """The file the root logger writes to (set up by core.logs.setup_logging), if any."""
+    for handler in logging.getLogger().handlers:
+        filename = getattr(handler, "baseFilename", None)
+        if filename:
+            return Path(filename)
+    return None
+
+
+def unexpected_error_text() -> str:
+    path = current_log_path()
+    return f"Unexpected error, details in {path}" if path else "Unexpected error, details in the log."
+
+
+def user_message(exc: BaseException) -> tuple[str, bool]:
+    """(text to show, whether the error is a known one); a bug is logged with its traceback."""
+    known = to_user_error(exc)
+    if known is not None:
+        return known.message, True
+    log.error("unexpected error: %s", exc, exc_info=(type(exc), exc, exc.__traceback__))
+    return unexpected_error_text(), False
+
+
+def show_error(parent: QWidget | None, exc: BaseException, title: str = APP_NAME) -> QMessageBox:
+    """Open a message box for ``exc`` (window-modal, non-blocking) and return it."""
+    text, known = user_message(exc)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning if known else QMessageBox.Icon.Critical,
+        title, text, QMessageBox.StandardButton.Ok, parent,
+    )
+    box.setObjectName("errorBox")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

@@ -1,0 +1,1 @@
+"""The Home module: the workspace at a glance."""
