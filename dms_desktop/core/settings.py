@@ -164,7 +164,8 @@ def _schema(values: Mapping[str, str], key: str) -> str | None:
             f"{key}={raw!r} is not valid: use a plain identifier (letters, digits, _; "
             "starting with a letter)."
         )
-    return raw
+    # Folded to lower case: unquoted on every backend (dwt on PostgreSQL, DWT on Oracle).
+    return raw.lower() if raw is not None else None
 
 
 def load_settings(

@@ -49,3 +49,28 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = APP_NAME
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
+
+
+def install_excepthook() -> None:
+    """Uncaught exceptions (in slots, too) go to the log and to a message box, not to stderr."""
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    showing = False
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
+        nonlocal showing
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)  # type: ignore[arg-type]
+            return
+        if showing:  # an error while showing an error: log only
+            log.critical("error while reporting an error", exc_info=(exc_type, exc, tb))
+            return
+        showing = True
+        try:
+            show_error(QApplication.activeWindow(), exc)
+        finally:
+            showing = False
+
+    sys.excepthook = hook

@@ -175,6 +175,9 @@ class HomePage(QWidget):
     def loading(self) -> bool:
         return self._task.busy
 
+    def cancel_tasks(self) -> None:
+        self._task.cancel()
+
     def _show_overview(self, overview: Any) -> None:
         set_message(self.message, "")
         for attribute, tile in self.tiles.items():

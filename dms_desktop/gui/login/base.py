@@ -4,10 +4,10 @@ time with the inputs disabled while it runs (argon2 takes a noticeable fraction 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import QSysInfo
-from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from dms_desktop import APP_NAME
 from dms_desktop.gui.errors import user_message
@@ -16,15 +16,6 @@ from dms_desktop.gui.widgets import DialogBanner, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 DIALOG_WIDTH = 460
-
-
-class _Form(Protocol):
-    rootLayout: QVBoxLayout
-    body: QWidget
-    messageLabel: QLabel
-    busyBar: QProgressBar
-
-    def setupUi(self, dialog: QDialog) -> None: ...  # noqa: N802
 
 
 def host_name() -> str:
@@ -52,7 +43,7 @@ class FormDialog(QDialog):
 
     def message(self) -> str:
         label: QLabel = self.ui.messageLabel
-        return label.text() if label.isVisible() or label.text() else ""
+        return label.text()
 
     # -- background calls ---------------------------------------------------------------------
     def inputs(self) -> list[QWidget]:
@@ -90,6 +81,3 @@ class FormDialog(QDialog):
         self._task.cancel()
         self.set_busy(False)
         super().reject()
-
-    def primary_button(self) -> QPushButton:
-        raise NotImplementedError

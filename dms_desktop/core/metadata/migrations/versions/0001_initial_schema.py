@@ -21,7 +21,7 @@ SEQUENCES = ("dwmaprseq", "dwmaprdtlseq", "dwmaprsqlseq", "dwmaperrseq")
 
 
 def _is(*names: str) -> bool:
-    return op.get_bind().dialect.name in names
+    return op.get_context().dialect.name in names
 
 
 def _unique_current(table: str, col: str) -> None:

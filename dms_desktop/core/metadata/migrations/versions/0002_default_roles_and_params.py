@@ -96,8 +96,8 @@ def upgrade() -> None:
     roles = sa.table(
         "roles",
         sa.column("role_id", sa.Integer),
-        sa.column("role_name"),
-        sa.column("description"),
+        sa.column("role_name", sa.String),
+        sa.column("description", sa.String),
         sa.column("is_system", sa.Boolean),
         sa.column("created_at", sa.DateTime),
         schema=_schema(),
@@ -105,44 +105,39 @@ def upgrade() -> None:
     matrix = sa.table(
         "permission_matrix",
         sa.column("role_id", sa.Integer),
-        sa.column("module"),
+        sa.column("module", sa.String),
         *(sa.column(f"can_{a}", sa.Boolean) for a in ("view", "create", "edit", "delete")),
         schema=_schema(),
     )
     params = sa.table(
         "dms_params",
-        sa.column("prtyp"),
-        sa.column("prcd"),
-        sa.column("prdesc"),
-        sa.column("prval"),
+        sa.column("prtyp", sa.String),
+        sa.column("prcd", sa.String),
+        sa.column("prdesc", sa.String),
+        sa.column("prval", sa.String),
         sa.column("reccrdt", sa.DateTime),
         schema=_schema(),
     )
-    bind = op.get_bind()
+    # INSERT ... SELECT and bulk_insert also render offline (--sql) for Oracle scripts.
     for name, (description, grants) in ROLES.items():
-        bind.execute(
+        op.execute(
             roles.insert().values(
                 role_name=name, description=description, is_system=True, created_at=now
             )
         )
-        role_id = bind.execute(sa.select(roles.c.role_id).where(roles.c.role_name == name))
-        rid = role_id.scalar_one()
-        bind.execute(
-            matrix.insert(),
-            [
-                {
-                    "role_id": rid,
-                    "module": module,
-                    "can_view": "v" in letters,
-                    "can_create": "c" in letters,
-                    "can_edit": "e" in letters,
-                    "can_delete": "d" in letters,
-                }
-                for module, letters in grants.items()
-            ],
-        )
-    bind.execute(
-        params.insert(),
+        for module, letters in grants.items():
+            op.execute(
+                matrix.insert().from_select(
+                    ["role_id", "module", "can_view", "can_create", "can_edit", "can_delete"],
+                    sa.select(
+                        roles.c.role_id,
+                        sa.literal(module),
+                        *(sa.literal(flag in letters, sa.Boolean) for flag in "vced"),
+                    ).where(roles.c.role_name == name),
+                )
+            )
+    op.bulk_insert(
+        params,
         [{"prtyp": t, "prcd": c, "prdesc": d, "prval": c, "reccrdt": now} for t, c, d in PARAMS],
     )
 

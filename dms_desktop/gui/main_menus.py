@@ -1,0 +1,168 @@
+"""The main window's menus: File, Edit, View, Jobs, Reports, Tools, Help."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
+
+from dms_desktop import APP_NAME
+from dms_desktop.gui import prefs
+from dms_desktop.gui.about import AboutDialog
+from dms_desktop.gui.edit_actions import EditActions
+from dms_desktop.gui.errors import current_log_path
+from dms_desktop.gui.resources import icon, resources_dir
+from dms_desktop.gui.theme import THEMES
+
+if TYPE_CHECKING:
+    from dms_desktop.gui.main_window import MainWindow
+
+# Ctrl+1 .. Ctrl+9, Ctrl+0 for the first ten modules; Admin, the eleventh, gets Ctrl+Shift+A.
+MODULE_SHORTCUTS = [f"Ctrl+{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)] + ["Ctrl+Shift+A"]
+JOBS_LATER = "Arrives with the Jobs module"
+REPORTS_LATER = "Arrives with the Reports module"
+
+
+def readme_path() -> Path:
+    return resources_dir().parent / "README.md"
+
+
+class MainMenus:
+    """Builds the menu bar of ``window`` and keeps the actions tests and pages refer to."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        bar = window.menuBar()
+        self.about_dialog: AboutDialog | None = None
+        self.info_box: QMessageBox | None = None
+
+        file_menu = self._menu(bar.addMenu("&File"))
+        self.change_password = file_menu.addAction("Change &password…")
+        self.change_password.triggered.connect(self._change_password)
+        file_menu.addSeparator()
+        self.log_out = file_menu.addAction(icon("logout"), "&Log out")
+        self.log_out.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.log_out.triggered.connect(window.log_out)
+        self.quit = file_menu.addAction("&Quit")
+        self.quit.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.quit.triggered.connect(window.close)
+
+        edit_menu = self._menu(bar.addMenu("&Edit"))
+        self.edit = EditActions(window)
+        self.edit.attach(edit_menu)
+
+        view_menu = self._menu(bar.addMenu("&View"))
+        self.module_actions: dict[str, QAction] = {}
+        modules = QActionGroup(window)
+        for spec, shortcut in zip(window.specs, MODULE_SHORTCUTS, strict=True):
+            action = view_menu.addAction(icon(spec.icon), spec.title)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(spec.summary)
+            action.triggered.connect(lambda _checked=False, m=spec.module: window.show_module(m))
+            modules.addAction(action)
+            self.module_actions[spec.module] = action
+        view_menu.addSeparator()
+        theme_menu = self._menu(view_menu.addMenu("&Theme"))
+        themes = QActionGroup(window)
+        self.theme_actions: dict[str, QAction] = {}
+        for theme in THEMES:
+            action = theme_menu.addAction(theme.capitalize())
+            action.setCheckable(True)
+            action.triggered.connect(lambda _checked=False, t=theme: window.set_theme(t))
+            themes.addAction(action)
+            self.theme_actions[theme] = action
+        self.full_screen = view_menu.addAction("&Full screen")
+        self.full_screen.setCheckable(True)
+        self.full_screen.setShortcut(QKeySequence(QKeySequence.StandardKey.FullScreen))
+        self.full_screen.toggled.connect(self._toggle_full_screen)
+
+        jobs_menu = self._menu(bar.addMenu("&Jobs"))
+        self.run_now = self._later(jobs_menu, "&Run now…", JOBS_LATER)
+        self.new_job = self._later(jobs_menu, "&New job…", JOBS_LATER)
+
+        reports_menu = self._menu(bar.addMenu("&Reports"))
+        self.export_report = self._later(reports_menu, "&Export…", REPORTS_LATER)
+
+        tools_menu = self._menu(bar.addMenu("&Tools"))
+        self.open_log_folder = tools_menu.addAction("Open &log folder")
+        self.open_log_folder.triggered.connect(self._open_log_folder)
+        self.settings_location = tools_menu.addAction("&Settings location…")
+        self.settings_location.triggered.connect(self._show_settings_location)
+
+        help_menu = self._menu(bar.addMenu("&Help"))
+        self.documentation = help_menu.addAction("&Documentation")
+        self.documentation.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.documentation.triggered.connect(self._open_documentation)
+        help_menu.addSeparator()
+        self.about = help_menu.addAction(f"&About {APP_NAME}")
+        self.about.triggered.connect(self.show_about)
+        self.about_qt = help_menu.addAction("About &Qt")
+        self.about_qt.triggered.connect(QApplication.aboutQt)
+
+    @staticmethod
+    def _menu(menu: QMenu) -> QMenu:
+        menu.setToolTipsVisible(True)  # disabled actions explain themselves
+        return menu
+
+    @staticmethod
+    def _later(menu: QMenu, text: str, why: str) -> QAction:
+        action = menu.addAction(text)
+        action.setEnabled(False)
+        action.setToolTip(why)
+        action.setStatusTip(why)
+        return action
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _toggle_full_screen(self, on: bool) -> None:
+        if on:
+            self.window.showFullScreen()
+        else:
+            self.window.showNormal()
+
+    def show_about(self) -> AboutDialog:
+        self.about_dialog = AboutDialog(self.window.ws.settings.describe(), self.window)
+        self.about_dialog.open()
+        return self.about_dialog
+
+    def _change_password(self) -> None:
+        from dms_desktop.gui.login.change_password import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.window.ws, self.window.user.username,
+                                      parent=self.window)
+        dialog.accepted.connect(
+            lambda: self.window.statusBar().showMessage("Password changed.", 5000))
+        dialog.open()
+
+    def _open_log_folder(self) -> None:
+        folder = self.window.ws.settings.log_dir
+        log_path = current_log_path()
+        if log_path is not None:
+            folder = log_path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _show_settings_location(self) -> None:
+        settings = self.window.ws.settings
+        rows = [
+            ("Window and view preferences", prefs.prefs().fileName()),
+            ("Configuration (config.toml, .env)", str(settings.config_dir)),
+            ("Data folder", str(settings.data_dir)),
+            ("Log folder", str(settings.log_dir)),
+            ("Metadata database", settings.describe()),
+        ]
+        text = "".join(f"<p><b>{escape(name)}</b><br>{escape(value)}</p>" for name, value in rows)
+        self.info_box = QMessageBox(QMessageBox.Icon.Information, "Settings location", text,
+                                    QMessageBox.StandardButton.Ok, self.window)
+        self.info_box.open()
+
+    def _open_documentation(self) -> None:
+        readme = readme_path()
+        if readme.is_file():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(readme)))
+        else:
+            self.window.statusBar().showMessage(f"No documentation found at {readme}.", 8000)
