@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dms_desktop.gui.resources import icon
 from dms_desktop.gui.widgets import IconLabel
@@ -64,11 +63,11 @@ class PlaceholderPage(QWidget):
         outer.addStretch(1)
         card = QFrame(self)
         card.setObjectName("placeholderCard")
-        card.setMaximumWidth(620)
+        card.setFixedWidth(600)
         layout = QVBoxLayout(card)
         layout.setContentsMargins(36, 32, 36, 32)
         layout.setSpacing(12)
-        badge = IconLabel(icon(icon_name), 48, QIcon.Mode.Selected, card)
+        badge = IconLabel(icon(icon_name), 40, QIcon.Mode.Selected, card)
         self.title = QLabel(title, card)
         self.title.setObjectName("pageTitle")
         self.description = QLabel(description, card)
@@ -80,7 +79,11 @@ class PlaceholderPage(QWidget):
             layout.addWidget(widget)
         layout.addSpacing(4)
         layout.addWidget(note)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        centred = QHBoxLayout()  # not an alignment flag: that would drop the card's height-for-width
+        centred.addStretch(1)
+        centred.addWidget(card)
+        centred.addStretch(1)
+        outer.addLayout(centred)
         outer.addStretch(2)
 
 

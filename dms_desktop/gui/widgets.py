@@ -15,7 +15,7 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setFullText(text)
 
     def setFullText(self, text: str) -> None:  # noqa: N802 - Qt naming
@@ -27,15 +27,20 @@ class ElidedLabel(QLabel):
         return self._full
 
     def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(min(self.fontMetrics().horizontalAdvance(self._full) + 24, 420), hint.height())
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full) + margins.left() + margins.right()
+        return QSize(width + 8, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(80, super().minimumSizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
 
     def _elide(self) -> None:
-        width = max(self.width() - 4, 40)
+        margins = self.contentsMargins()
+        width = max(self.width() - margins.left() - margins.right() - 4, 40)
         self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width))
 
 
@@ -56,6 +61,7 @@ class DialogBanner(QFrame):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dialogBanner")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
         layout.setSpacing(14)
@@ -74,6 +80,7 @@ class DialogBanner(QFrame):
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         text.addWidget(self.title)
         text.addWidget(self.subtitle)
+        text.addStretch(1)
         layout.addLayout(text, 1)
 
 

@@ -150,7 +150,7 @@ class HomePage(QWidget):
             "No runs yet. Runs appear here once a job has been run, from Jobs or on a schedule.",
             self,
         )
-        self.empty_label.setObjectName("mutedLabel")
+        self.empty_label.setObjectName("emptyState")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.runs_stack = QStackedWidget(self)
