@@ -63,7 +63,10 @@ class Settings:
     def sqlalchemy_url(self) -> URL:
         """The metadata database URL; values are bound into a URL object, never string-built."""
         if self.metadata_url:
-            return make_url(self.metadata_url)
+            url = make_url(self.metadata_url)
+            # A bare scheme means our bundled driver (SQLAlchemy 2.1 would pick psycopg 3).
+            default = _DRIVERS.get(url.drivername.upper())
+            return url.set(drivername=default) if default else url
         if self.db_type == "SQLITE":
             path = Path(self.db_name).expanduser() if self.db_name else self.default_workspace
             return URL.create("sqlite+pysqlite", database=str(path))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, false, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from dms_desktop.core.clock import utcnow
@@ -134,7 +134,7 @@ def _prepare(engine: Engine, settings: Settings, path: Path | None, upgrade: boo
     head = migrate.head_revision()
     backup: Path | None = None
     if current == head:
-        if path is not None:
+        if engine.dialect.name == "sqlite":
             _probe_writable(engine)
         return Workspace(settings, engine, schema)
     if current is None and migrate.has_foreign_tables(engine, schema):
@@ -167,8 +167,9 @@ def _prepare(engine: Engine, settings: Settings, path: Path | None, upgrade: boo
 def _probe_writable(engine: Engine) -> None:
     """Fail at open, not at the first save, when the SQLite file cannot be written."""
     try:
-        with write_tx(engine):
-            pass
+        with write_tx(engine) as conn:
+            # A no-op write: SQLite refuses it on a read-only file (BEGIN alone succeeds).
+            conn.execute(dms_params.update().where(false()).values(prval=dms_params.c.prval))
     except SQLAlchemyError as exc:
         raise MetadataUnavailable(
             "The workspace file is read-only: make it writable or choose another workspace."

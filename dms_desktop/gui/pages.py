@@ -63,7 +63,7 @@ class PlaceholderPage(QWidget):
         outer.addStretch(1)
         card = QFrame(self)
         card.setObjectName("placeholderCard")
-        card.setFixedWidth(600)
+        card.setMaximumWidth(600)
         layout = QVBoxLayout(card)
         layout.setContentsMargins(36, 32, 36, 32)
         layout.setSpacing(12)

@@ -31,7 +31,7 @@ from dms_desktop.gui.workers import wait_for_background_tasks  # noqa: E402
 ADMIN = "admin"
 ADMIN_PASSWORD = "correct horse battery"
 VIEWER = "viewer"
-VIEWER_PASSWORD = "a viewer's long phrase"
+VIEWER_PASSWORD = "read only, never write"
 
 # The offscreen platform warns whenever a fixed-size window is shown; it means nothing here.
 OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"

@@ -46,13 +46,13 @@ class CountTile(QFrame):
     def __init__(self, caption: str, icon_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tile")
-        self.setMinimumWidth(130)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(4)
         top = QHBoxLayout()
         self.caption = QLabel(caption, self)
         self.caption.setObjectName("tileLabel")
+        self.caption.setMinimumWidth(30)  # lets a narrow window squeeze the row of tiles
         top.addWidget(self.caption, 1)
         top.addWidget(IconLabel(icon(icon_name), 18, parent=self))
         self.value = QLabel("–", self)
