@@ -34,8 +34,9 @@ Handler = Callable[[argparse.Namespace, Settings], Any]
 def _read_stdin_password(what: str) -> str:
     value = sys.stdin.readline().rstrip("\r\n")
     if not value:
-        raise ValidationError(f"No {what} on standard input: pipe it in, e.g. "
-                              "printf '%s\\n' \"$PW\" | dms ...")
+        raise ValidationError(
+            f"No {what} on standard input: pipe it in, e.g. printf '%s\\n' \"$PW\" | dms ..."
+        )
     return value
 
 
@@ -85,6 +86,7 @@ def _with_user(action: Callable[[UserService, argparse.Namespace], Any]) -> Hand
             return action(UserService(ws, _acting_user(ws)), args)
         finally:
             ws.close()
+
     return run
 
 
@@ -119,19 +121,27 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a sub-command's default must not overwrite `dms --json <command>`.
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="machine-readable output")
-    parser = argparse.ArgumentParser(prog="dms", parents=[common],
-                                     description="DMS Desktop command line.")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    parser = argparse.ArgumentParser(
+        prog="dms", parents=[common], description="DMS Desktop command line."
+    )
     parser.add_argument("--version", action="version", version=f"dms {__version__}")
-    parser.add_argument("--metadata-url", metavar="URL",
-                        help="SQLAlchemy URL of the metadata database (wins over DB_*)")
+    parser.add_argument(
+        "--metadata-url",
+        metavar="URL",
+        help="SQLAlchemy URL of the metadata database (wins over DB_*)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", parents=[common], help="create or upgrade the metadata database")
     p.add_argument("--demo", action="store_true", help="add the demo source, connections, user")
-    p.add_argument("--if-missing", action="store_true",
-                   help="(for make run) only upgrade when the workspace already exists")
+    p.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="(for make run) only upgrade when the workspace already exists",
+    )
     p.add_argument("--admin", metavar="NAME", help="create the first administrator")
     p.add_argument("--admin-password-stdin", action="store_true")
     p.set_defaults(handler=cmd_init)
@@ -140,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_status)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(
-        dest="user_command", required=True, metavar="ACTION")
+        dest="user_command", required=True, metavar="ACTION"
+    )
     p = user.add_parser("add", parents=[common], help="add a user")
     p.add_argument("name")
     p.add_argument("--role", required=True, help="Admin, Developer, Operator or Viewer")
@@ -187,8 +198,11 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(_cell(v) for v in value) if value and not isinstance(value[0], dict) \
+        return (
+            ", ".join(_cell(v) for v in value)
+            if value and not isinstance(value[0], dict)
             else f"{len(value)} rows"
+        )
     return str(value)
 
 
@@ -226,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _workspace_exists(settings: Settings) -> bool:
     url = settings.sqlalchemy_url()
     return url.get_backend_name() != "sqlite" or bool(
-        url.database and os.path.exists(url.database) and os.path.getsize(url.database) > 0)
+        url.database and os.path.exists(url.database) and os.path.getsize(url.database) > 0
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,9 @@ def _pg_admin_url() -> URL:
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[URL]:
     """A fresh PostgreSQL database for this test run."""
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT",
-                          connect_args={"connect_timeout": 5})
+    admin = create_engine(
+        _pg_admin_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
     name = f"dms_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         with admin.connect() as conn:
@@ -46,9 +47,10 @@ def pg_database() -> Iterator[URL]:
         yield _pg_admin_url().set(database=name)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
-            ), {"d": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+                {"d": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -57,9 +59,23 @@ def pg_database() -> Iterator[URL]:
 def dms_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Isolate every test from the user's real settings, data and logs."""
     home = tmp_path / "home"
-    for key in ("DB_TYPE", "DB_HOST", "DB_PORT", "DB_SID", "DB_NAME", "DB_USER", "DB_PASSWORD",
-                "DMS_SCHEMA", "CDR_SCHEMA", "LOG_LEVEL", "DMS_TIMEZONE",
-                "SCHEDULER_MAX_WORKERS", "DMS_METADATA_URL", "DMS_USER", "DMS_PASSWORD"):
+    for key in (
+        "DB_TYPE",
+        "DB_HOST",
+        "DB_PORT",
+        "DB_SID",
+        "DB_NAME",
+        "DB_USER",
+        "DB_PASSWORD",
+        "DMS_SCHEMA",
+        "CDR_SCHEMA",
+        "LOG_LEVEL",
+        "DMS_TIMEZONE",
+        "SCHEDULER_MAX_WORKERS",
+        "DMS_METADATA_URL",
+        "DMS_USER",
+        "DMS_PASSWORD",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("DMS_HOME", str(home))
     monkeypatch.chdir(tmp_path)
@@ -77,6 +93,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def make_settings(backend: str, dms_home: Path, request: pytest.FixtureRequest) -> SettingsFactory:
     """Settings for a fresh, empty metadata database on the test's backend."""
+
     def factory(**extra: str) -> Settings:
         env = {"DMS_HOME": str(dms_home), **extra}
         if backend == "postgresql":
@@ -84,6 +101,7 @@ def make_settings(backend: str, dms_home: Path, request: pytest.FixtureRequest) 
             env["DMS_METADATA_URL"] = url.render_as_string(hide_password=False)
             env.setdefault("DMS_SCHEMA", f"t_{uuid.uuid4().hex[:10]}")
         return load_settings(env)
+
     return factory
 
 

@@ -105,14 +105,24 @@ def describe_db_error(exc: BaseException) -> str:
         ("password authentication failed", "Wrong database user or password."),
         ("access denied", "Wrong database user or password."),
         ("does not exist", None),
-        ("attempt to write a readonly database", "The workspace file is read-only: make it "
-         "writable or choose another workspace."),
-        ("file is not a database", "The workspace file is not a SQLite database (corrupt or "
-         "another kind of file): restore a backup or choose another file."),
-        ("database disk image is malformed", "The workspace file is corrupt: restore a backup "
-         "(the *.bak-* copies beside it) or choose another file."),
-        ("unable to open database file", "Cannot open the workspace file: check the folder "
-         "exists and is writable."),
+        (
+            "attempt to write a readonly database",
+            "The workspace file is read-only: make it writable or choose another workspace.",
+        ),
+        (
+            "file is not a database",
+            "The workspace file is not a SQLite database (corrupt or "
+            "another kind of file): restore a backup or choose another file.",
+        ),
+        (
+            "database disk image is malformed",
+            "The workspace file is corrupt: restore a backup "
+            "(the *.bak-* copies beside it) or choose another file.",
+        ),
+        (
+            "unable to open database file",
+            "Cannot open the workspace file: check the folder exists and is writable.",
+        ),
     ]
     for needle, hint in hints:
         if needle in low:

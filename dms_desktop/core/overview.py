@@ -45,15 +45,23 @@ def workspace_overview(ws: Workspace) -> Overview:
         select(func.count()).where(dms_dbcondtls.c.curflg == current).scalar_subquery(),
         select(func.count()).where(dms_mapr.c.curflg == current).scalar_subquery(),
         select(func.count()).where(dms_job.c.curflg == current).scalar_subquery(),
-        select(func.count()).where(dms_jobsch.c.curflg == current,
-                                   dms_jobsch.c.enableflg == "Y").scalar_subquery(),
-        select(func.count()).select_from(users).where(users.c.is_active.is_(True))
+        select(func.count())
+        .where(dms_jobsch.c.curflg == current, dms_jobsch.c.enableflg == "Y")
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(users)
+        .where(users.c.is_active.is_(True))
         .scalar_subquery(),
     )
     loaded = func.coalesce(dms_prclog.c.insrows, 0) + func.coalesce(dms_prclog.c.updrows, 0)
     runs = (
-        select(dms_prclog.c.mapref, dms_prclog.c.status, dms_prclog.c.strtdt,
-               dms_prclog.c.enddt, loaded)
+        select(
+            dms_prclog.c.mapref,
+            dms_prclog.c.status,
+            dms_prclog.c.strtdt,
+            dms_prclog.c.enddt,
+            loaded,
+        )
         .order_by(dms_prclog.c.strtdt.desc(), dms_prclog.c.prclogid.desc())
         .limit(LAST_RUNS)
     )

@@ -28,9 +28,20 @@ APP_DIR_NAME = "dms-desktop"
 DB_TYPES = ("SQLITE", "POSTGRESQL", "ORACLE")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 KNOWN_KEYS = (
-    "DB_TYPE", "DB_HOST", "DB_PORT", "DB_SID", "DB_NAME", "DB_USER", "DB_PASSWORD",
-    "DMS_SCHEMA", "CDR_SCHEMA", "LOG_LEVEL", "DMS_TIMEZONE", "SCHEDULER_MAX_WORKERS",
-    "DMS_METADATA_URL", "DMS_HOME",
+    "DB_TYPE",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_SID",
+    "DB_NAME",
+    "DB_USER",
+    "DB_PASSWORD",
+    "DMS_SCHEMA",
+    "CDR_SCHEMA",
+    "LOG_LEVEL",
+    "DMS_TIMEZONE",
+    "SCHEDULER_MAX_WORKERS",
+    "DMS_METADATA_URL",
+    "DMS_HOME",
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 _DRIVERS = {"POSTGRESQL": "postgresql+psycopg2", "ORACLE": "oracle+oracledb"}
@@ -115,7 +126,9 @@ def _read_config_file(path: Path) -> dict[str, str]:
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Config file {path} is not valid TOML ({exc}): fix or delete it.") from exc
+        raise ConfigError(
+            f"Config file {path} is not valid TOML ({exc}): fix or delete it."
+        ) from exc
     return {str(k).upper(): str(v) for k, v in data.items() if not isinstance(v, dict)}
 
 
@@ -186,8 +199,7 @@ def load_settings(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(
-            f"DMS_TIMEZONE={timezone!r} is not valid: use an IANA zone such as UTC or "
-            "Europe/Paris."
+            f"DMS_TIMEZONE={timezone!r} is not valid: use an IANA zone such as UTC or Europe/Paris."
         ) from exc
     settings = Settings(
         db_type=db_type,
@@ -227,10 +239,17 @@ def _check_target(settings: Settings) -> None:
             )
         return
     if settings.db_type != "SQLITE":
-        missing = [k for k, v in (("DB_HOST", settings.db_host),
-                                  ("DB_SID" if settings.db_type == "ORACLE" else "DB_NAME",
-                                   settings.db_sid if settings.db_type == "ORACLE"
-                                   else settings.db_name)) if not v]
+        missing = [
+            k
+            for k, v in (
+                ("DB_HOST", settings.db_host),
+                (
+                    "DB_SID" if settings.db_type == "ORACLE" else "DB_NAME",
+                    settings.db_sid if settings.db_type == "ORACLE" else settings.db_name,
+                ),
+            )
+            if not v
+        ]
         if missing:
             raise ConfigError(
                 f"DB_TYPE={settings.db_type} needs {' and '.join(missing)}: set "

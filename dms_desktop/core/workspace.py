@@ -55,8 +55,11 @@ class Workspace:
             if conn.execute(select(dms_params.c.prcd).where(key)).first():
                 conn.execute(dms_params.update().where(key).values(prval=value, recupdt=now))
             else:
-                conn.execute(dms_params.insert().values(
-                    prtyp=prtyp, prcd=prcd, prval=value, prdesc=description, reccrdt=now))
+                conn.execute(
+                    dms_params.insert().values(
+                        prtyp=prtyp, prcd=prcd, prval=value, prdesc=description, reccrdt=now
+                    )
+                )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -28,8 +28,11 @@ def test_no_qt_import_statement_under_core() -> None:
 
 
 def test_importing_every_core_module_loads_no_qt() -> None:
-    modules = [m.name for m in pkgutil.walk_packages([str(ROOT)], "dms_desktop.core.")
-               if ".migrations" not in m.name]
+    modules = [
+        m.name
+        for m in pkgutil.walk_packages([str(ROOT)], "dms_desktop.core.")
+        if ".migrations" not in m.name
+    ]
     code = (
         "import importlib, sys\n"
         f"for m in {modules + ['dms_desktop.cli']!r}: importlib.import_module(m)\n"

@@ -46,11 +46,11 @@ def test_all_16_dms_and_7_user_tables_created_at_head(workspace: Workspace) -> N
 def test_seed_columns_of_mapr_maprdtl_jobsch_exist(workspace: Workspace) -> None:
     seed = {
         "dms_mapr": "MAPID MAPREF MAPDESC SRCSYS TRGTBNM TRGTBTYP TRGSCHM FRQCD BLKPRCROWS "
-                    "TRGCONID CURFLG RECCRDT RECUPDT",
+        "TRGCONID CURFLG RECCRDT RECUPDT",
         "dms_maprdtl": "MAPDTLID MAPREF TRGCLNM TRGCLDTYP TRGKEYFLG TRGKEYSEQ TRGCLDESC MAPLOGIC "
-                       "KEYCLNM VALCLNM MAPCMBCD EXCSEQ SCDTYP LGVRFYFLG CURFLG",
+        "KEYCLNM VALCLNM MAPCMBCD EXCSEQ SCDTYP LGVRFYFLG CURFLG",
         "dms_jobsch": "JOBSCHID JOBID MAPREF FRQCD FRQDD FRQHH FRQMI ENABLEFLG DPND_JOBSCHID "
-                      "STRDT ENDDT CURFLG",
+        "STRDT ENDDT CURFLG",
     }
     inspector = inspect(workspace.engine)
     for table, cols in seed.items():
@@ -62,13 +62,23 @@ def test_migrations_produce_exactly_the_tables_module(workspace: Workspace) -> N
     with workspace.engine.connect() as conn:
         if workspace.schema:  # autogenerate compares the default schema
             conn.exec_driver_sql(f'SET search_path TO "{workspace.schema}"')
-        ctx = MigrationContext.configure(conn, opts={
-            "compare_type": True, "version_table": migrate.VERSION_TABLE,
-            "include_schemas": False,
-        })
-        diffs = [d for d in compare_metadata(ctx, metadata)
-                 if not (isinstance(d, tuple) and d[0] in ("add_index", "remove_index")
-                         and d[1].name.startswith("ux_"))]
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "version_table": migrate.VERSION_TABLE,
+                "include_schemas": False,
+            },
+        )
+        diffs = [
+            d
+            for d in compare_metadata(ctx, metadata)
+            if not (
+                isinstance(d, tuple)
+                and d[0] in ("add_index", "remove_index")
+                and d[1].name.startswith("ux_")
+            )
+        ]
     # ux_ indexes exist in two dialect variants of one name; checked by behaviour below.
     assert diffs == []
 
@@ -91,8 +101,9 @@ def test_seed_sequences_exist_on_postgresql(workspace: Workspace, backend: str) 
     names = {s.lower() for s in inspect(workspace.engine).get_sequence_names(workspace.schema)}
     assert {"dwmaprseq", "dwmaprdtlseq", "dwmaprsqlseq", "dwmaperrseq"} <= names
     with workspace.engine.begin() as conn:
-        first = conn.execute(insert(dms_mapr).values(
-            mapref="A", trgtbtyp="FACT", reccrdt=NOW)).inserted_primary_key[0]
+        first = conn.execute(
+            insert(dms_mapr).values(mapref="A", trgtbtyp="FACT", reccrdt=NOW)
+        ).inserted_primary_key[0]
         nextval = conn.execute(text(f"SELECT nextval('{workspace.schema}.dwmaprseq')")).scalar()
     assert nextval == first + 1
 
@@ -118,7 +129,8 @@ def test_upgrade_of_an_older_workspace_keeps_data(
             assert ws.backup_path is not None and ws.backup_path.exists()
             assert ".bak-0001-" in ws.backup_path.name
             backup = create_metadata_engine(
-                settings.sqlalchemy_url().set(database=str(ws.backup_path)))
+                settings.sqlalchemy_url().set(database=str(ws.backup_path))
+            )
             assert migrate.current_revision(backup) == "0001"
             backup.dispose()
     finally:
@@ -147,8 +159,11 @@ def test_every_table_index_and_sequence_compiles_for_oracle() -> None:
         for index in table.indexes:
             if index._ddl_if is None or "oracle" in str(index._ddl_if.dialect):
                 str(CreateIndex(index).compile(dialect=dialect))
-    mapr_ux = [i for i in dms_mapr.indexes
-               if i.name == "ux_dms_mapr_cur" and "oracle" in str(i._ddl_if.dialect)]
+    mapr_ux = [
+        i
+        for i in dms_mapr.indexes
+        if i.name == "ux_dms_mapr_cur" and "oracle" in str(i._ddl_if.dialect)
+    ]
     assert "CASE WHEN" in str(CreateIndex(mapr_ux[0]).compile(dialect=dialect))
 
 

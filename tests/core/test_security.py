@@ -54,9 +54,13 @@ def auth(workspace: Workspace, clock: FakeClock) -> AuthService:
 
 def _events(ws: Workspace, username: str) -> list[str]:
     with ws.engine.connect() as conn:
-        return list(conn.execute(
-            select(login_audit_log.c.event).where(login_audit_log.c.username == username)
-            .order_by(login_audit_log.c.id)).scalars())
+        return list(
+            conn.execute(
+                select(login_audit_log.c.event)
+                .where(login_audit_log.c.username == username)
+                .order_by(login_audit_log.c.id)
+            ).scalars()
+        )
 
 
 def test_hash_is_argon2id_at_or_above_owasp_minimum(auth: AuthService) -> None:
@@ -142,8 +146,9 @@ def _bootstrap_second_admin(workspace: Workspace):  # type: ignore[no-untyped-de
     with workspace.engine.begin() as conn:
         from dms_desktop.core.security.users import create_user_row
 
-        create_user_row(conn, "root2", "second admin password", "Admin",
-                        datetime(2026, 3, 1), by="test")
+        create_user_row(
+            conn, "root2", "second admin password", "Admin", datetime(2026, 3, 1), by="test"
+        )
     return AuthService(workspace).login("root2", "second admin password")
 
 
@@ -159,11 +164,14 @@ def test_password_history_refuses_the_last_five(auth: AuthService) -> None:
     auth.change_password("alice", current, ADMIN_PW)
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("short pw", "too short"),
-    ("alice-is-my-password", "user name"),
-    ("aaaaaaaaaaaaaaaa", "too few characters"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short pw", "too short"),
+        ("alice-is-my-password", "user name"),
+        ("aaaaaaaaaaaaaaaa", "too few characters"),
+    ],
+)
 def test_policy_refusals_change_nothing(auth: AuthService, password: str, reason: str) -> None:
     with auth.ws.engine.connect() as conn:
         before = conn.execute(select(users.c.password_hash)).scalar_one()
@@ -175,8 +183,9 @@ def test_policy_refusals_change_nothing(auth: AuthService, password: str, reason
 
 def test_must_change_password_reports_expired(auth: AuthService, workspace: Workspace) -> None:
     admin = auth.login("alice", ADMIN_PW)
-    UserService(workspace, admin).add_user("bob", "Operator", "initial secret 4711",
-                                           must_change=True)
+    UserService(workspace, admin).add_user(
+        "bob", "Operator", "initial secret 4711", must_change=True
+    )
     with pytest.raises(PasswordExpired):
         auth.login("bob", "initial secret 4711")
     auth.change_password("bob", "initial secret 4711", "my own new secret 42")
@@ -203,8 +212,9 @@ def test_viewer_cannot_create_edit_or_delete(auth: AuthService, workspace: Works
     assert [u.username for u in UserService(workspace, admin).list_users()] == ["alice", "vera"]
 
 
-def test_operator_runs_jobs_but_does_not_edit_mappings(auth: AuthService,
-                                                       workspace: Workspace) -> None:
+def test_operator_runs_jobs_but_does_not_edit_mappings(
+    auth: AuthService, workspace: Workspace
+) -> None:
     admin = auth.login("alice", ADMIN_PW)
     UserService(workspace, admin).add_user("otto", "Operator", "runs the night shift")
     otto = auth.login("otto", "runs the night shift")
@@ -212,8 +222,9 @@ def test_operator_runs_jobs_but_does_not_edit_mappings(auth: AuthService,
     assert not otto.can("mapper", "edit") and not otto.can("connections", "create")
 
 
-def test_unknown_role_and_duplicate_user_change_nothing(auth: AuthService,
-                                                        workspace: Workspace) -> None:
+def test_unknown_role_and_duplicate_user_change_nothing(
+    auth: AuthService, workspace: Workspace
+) -> None:
     admin = auth.login("alice", ADMIN_PW)
     service = UserService(workspace, admin)
     with pytest.raises(ValidationError, match="Unknown role 'Boss'.*Admin, Developer"):
@@ -223,8 +234,9 @@ def test_unknown_role_and_duplicate_user_change_nothing(auth: AuthService,
     assert [u.username for u in service.list_users()] == ["alice"]
 
 
-def test_audit_records_success_failure_logout_with_host(auth: AuthService,
-                                                        workspace: Workspace) -> None:
+def test_audit_records_success_failure_logout_with_host(
+    auth: AuthService, workspace: Workspace
+) -> None:
     user = auth.login("alice", ADMIN_PW, host="laptop-7")
     with pytest.raises(InvalidCredentials):
         auth.login("alice", "wrong password guess", host="laptop-7")
@@ -232,13 +244,16 @@ def test_audit_records_success_failure_logout_with_host(auth: AuthService,
     with workspace.engine.connect() as conn:
         rows = conn.execute(
             select(login_audit_log.c.event, login_audit_log.c.host, login_audit_log.c.user_id)
-            .where(login_audit_log.c.host == "laptop-7").order_by(login_audit_log.c.id)).all()
+            .where(login_audit_log.c.host == "laptop-7")
+            .order_by(login_audit_log.c.id)
+        ).all()
     assert [r.event for r in rows] == ["LOGIN_SUCCESS", "LOGIN_FAILURE", "LOGOUT"]
     assert all(r.user_id == user.user_id for r in rows)
 
 
-def test_concurrent_failures_are_counted_atomically(auth: AuthService,
-                                                    workspace: Workspace) -> None:
+def test_concurrent_failures_are_counted_atomically(
+    auth: AuthService, workspace: Workspace
+) -> None:
     """Eight parallel wrong logins: the counter sees every one of them, none lost."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -256,8 +271,15 @@ def test_concurrent_failures_are_counted_atomically(auth: AuthService,
     assert "ok" not in outcomes and "locked" in outcomes
     with workspace.engine.connect() as conn:
         count = conn.execute(select(users.c.failed_attempts)).scalar_one()
-        details = conn.execute(select(login_audit_log.c.detail).where(
-            login_audit_log.c.detail.like("wrong password (%"))).scalars().all()
+        details = (
+            conn.execute(
+                select(login_audit_log.c.detail).where(
+                    login_audit_log.c.detail.like("wrong password (%")
+                )
+            )
+            .scalars()
+            .all()
+        )
     # every counted failure saw its own number: no two read the same value
     numbers = sorted(int(d.split("(")[1].split()[0]) for d in details)
     assert numbers == list(range(1, count + 1))

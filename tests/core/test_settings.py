@@ -18,22 +18,49 @@ def test_nothing_set_gives_embedded_sqlite_workspace_in_data_dir(dms_home: Path)
 
 
 def test_seed_variables_build_postgresql_and_oracle_urls(dms_home: Path) -> None:
-    pg = load_settings({"DMS_HOME": str(dms_home), "DB_TYPE": "postgresql",
-                        "DB_HOST": "db1", "DB_PORT": "5433", "DB_NAME": "dms",
-                        "DB_USER": "etl", "DB_PASSWORD": "s3cret!@/", "DMS_SCHEMA": "dwt"})
+    pg = load_settings(
+        {
+            "DMS_HOME": str(dms_home),
+            "DB_TYPE": "postgresql",
+            "DB_HOST": "db1",
+            "DB_PORT": "5433",
+            "DB_NAME": "dms",
+            "DB_USER": "etl",
+            "DB_PASSWORD": "s3cret!@/",
+            "DMS_SCHEMA": "dwt",
+        }
+    )
     url = pg.sqlalchemy_url()
     assert (url.drivername, url.host, url.port, url.database, url.password) == (
-        "postgresql+psycopg2", "db1", 5433, "dms", "s3cret!@/")
+        "postgresql+psycopg2",
+        "db1",
+        5433,
+        "dms",
+        "s3cret!@/",
+    )
     assert "s3cret" not in pg.describe() and "dwt" in pg.describe()
-    ora = load_settings({"DMS_HOME": str(dms_home), "DB_TYPE": "ORACLE", "DB_HOST": "ora",
-                         "DB_PORT": "1521", "DB_SID": "XEPDB1", "DB_USER": "u"})
+    ora = load_settings(
+        {
+            "DMS_HOME": str(dms_home),
+            "DB_TYPE": "ORACLE",
+            "DB_HOST": "ora",
+            "DB_PORT": "1521",
+            "DB_SID": "XEPDB1",
+            "DB_USER": "u",
+        }
+    )
     assert ora.sqlalchemy_url().query["service_name"] == "XEPDB1"
     assert ora.backend == "oracle"
 
 
 def test_metadata_url_wins_over_db_variables(dms_home: Path) -> None:
-    settings = load_settings({"DMS_HOME": str(dms_home), "DB_TYPE": "ORACLE",
-                              "DMS_METADATA_URL": "sqlite:////tmp/elsewhere.db"})
+    settings = load_settings(
+        {
+            "DMS_HOME": str(dms_home),
+            "DB_TYPE": "ORACLE",
+            "DMS_METADATA_URL": "sqlite:////tmp/elsewhere.db",
+        }
+    )
     assert settings.sqlalchemy_url().database == "/tmp/elsewhere.db"
 
 
@@ -64,11 +91,13 @@ def test_invalid_setting_names_the_variable_and_accepted_values(
 
 def test_env_file_and_config_file_with_precedence(dms_home: Path, tmp_path: Path) -> None:
     dms_home.mkdir(parents=True)
-    (dms_home / "config.toml").write_text('LOG_LEVEL = "DEBUG"\nDMS_TIMEZONE = "Europe/Paris"\n'
-                                          "SCHEDULER_MAX_WORKERS = 3\n")
+    (dms_home / "config.toml").write_text(
+        'LOG_LEVEL = "DEBUG"\nDMS_TIMEZONE = "Europe/Paris"\nSCHEDULER_MAX_WORKERS = 3\n'
+    )
     (tmp_path / ".env").write_text("DMS_TIMEZONE=Europe/Berlin\nSCHEDULER_MAX_WORKERS=7\n")
-    settings = load_settings({"DMS_HOME": str(dms_home), "SCHEDULER_MAX_WORKERS": "9"},
-                             env_file=tmp_path / ".env")
+    settings = load_settings(
+        {"DMS_HOME": str(dms_home), "SCHEDULER_MAX_WORKERS": "9"}, env_file=tmp_path / ".env"
+    )
     assert settings.log_level == "DEBUG"  # config file only
     assert settings.timezone == "Europe/Berlin"  # .env beats the config file
     assert settings.scheduler_max_workers == 9  # the environment beats both

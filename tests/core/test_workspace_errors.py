@@ -48,13 +48,15 @@ def test_damaged_sqlite_pages_are_refused(dms_home: Path, tmp_path: Path) -> Non
     assert "corrupt" in err.value.message or "not a SQLite" in err.value.message
 
 
-def test_read_only_workspace_is_refused_with_a_clear_message(dms_home: Path,
-                                                             tmp_path: Path) -> None:
+def test_read_only_workspace_is_refused_with_a_clear_message(
+    dms_home: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "ro.db"
     open_workspace(_sqlite(dms_home, path)).close()
     before = _digest(path)
-    settings = load_settings({"DMS_HOME": str(dms_home),
-                              "DMS_METADATA_URL": f"sqlite:///file:{path}?mode=ro&uri=true"})
+    settings = load_settings(
+        {"DMS_HOME": str(dms_home), "DMS_METADATA_URL": f"sqlite:///file:{path}?mode=ro&uri=true"}
+    )
     with pytest.raises(MetadataUnavailable) as err:
         open_workspace(settings)
     assert "read-only" in err.value.message
@@ -71,9 +73,17 @@ def test_read_only_file_permissions(dms_home: Path, tmp_path: Path) -> None:
 
 
 def test_unreachable_postgresql_fails_fast_in_plain_words(dms_home: Path) -> None:
-    settings = load_settings({"DMS_HOME": str(dms_home), "DB_TYPE": "POSTGRESQL",
-                              "DB_HOST": "127.0.0.1", "DB_PORT": "1", "DB_NAME": "dms",
-                              "DB_USER": "u", "DB_PASSWORD": "pw-never-shown"})
+    settings = load_settings(
+        {
+            "DMS_HOME": str(dms_home),
+            "DB_TYPE": "POSTGRESQL",
+            "DB_HOST": "127.0.0.1",
+            "DB_PORT": "1",
+            "DB_NAME": "dms",
+            "DB_USER": "u",
+            "DB_PASSWORD": "pw-never-shown",
+        }
+    )
     started = time.monotonic()
     with pytest.raises(MetadataUnavailable) as err:
         open_workspace(settings)
@@ -84,8 +94,14 @@ def test_unreachable_postgresql_fails_fast_in_plain_words(dms_home: Path) -> Non
 
 
 def test_unknown_postgresql_host(dms_home: Path) -> None:
-    settings = load_settings({"DMS_HOME": str(dms_home), "DB_TYPE": "POSTGRESQL",
-                              "DB_HOST": "no-such-host.invalid", "DB_NAME": "dms"})
+    settings = load_settings(
+        {
+            "DMS_HOME": str(dms_home),
+            "DB_TYPE": "POSTGRESQL",
+            "DB_HOST": "no-such-host.invalid",
+            "DB_NAME": "dms",
+        }
+    )
     with pytest.raises(MetadataUnavailable, match="Unknown host"):
         open_workspace(settings)
 

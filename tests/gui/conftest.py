@@ -15,7 +15,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from dms_desktop.core.security.auth import AuthService  # noqa: E402
@@ -25,7 +25,7 @@ from dms_desktop.core.settings import Settings, load_settings  # noqa: E402
 from dms_desktop.core.workspace import Workspace, open_workspace  # noqa: E402
 from dms_desktop.gui import prefs  # noqa: E402
 from dms_desktop.gui.main_window import MainWindow  # noqa: E402
-from dms_desktop.gui.theme import apply_theme  # noqa: E402
+from dms_desktop.gui.theme import apply_theme, current_theme  # noqa: E402
 from dms_desktop.gui.workers import wait_for_background_tasks  # noqa: E402
 
 ADMIN = "admin"
@@ -51,11 +51,13 @@ def temp_qsettings(tmp_path: Path, qapp: QApplication) -> Iterator[Path]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     prefs.set_application_identity()
-    apply_theme(qapp, "light")
+    if current_theme(qapp) != "light" or not qapp.styleSheet():
+        apply_theme(qapp, "light")  # re-polishes every widget: only when needed
     yield folder
     wait_for_background_tasks()
     QCoreApplication.processEvents()
-    apply_theme(qapp, "light")
+    # Closed widgets were only deleteLater()'d: delete them now so they do not pile up.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture

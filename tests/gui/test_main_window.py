@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QTableView
 
 from dms_desktop import __version__
+from dms_desktop.core.overview import Overview, RunRow
 from dms_desktop.core.security.permissions import MODULES, CurrentUser
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui import prefs
@@ -127,22 +130,21 @@ def test_edit_actions_follow_focus(qtbot, main_window: MainWindow) -> None:  # t
 
 
 def test_copy_from_a_table_is_tab_separated(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    from dms_desktop.core.overview import RunRow
-
     home = main_window.page("home")
     assert isinstance(home, HomePage)
     qtbot.waitUntil(lambda: not home.loading)
-    from datetime import datetime
-
     started = datetime(2025, 3, 1, 2, 0, 0)
-    home.runs_model.set_rows([RunRow("MAP_A", "SUCCESS", started, started, 1200)])
+    ended = datetime(2025, 3, 1, 2, 1, 5)
+    home.show_overview(Overview(0, 0, 0, 0, 1, [RunRow("MAP_A", "SUCCESS", started, ended, 1200)]))
     view: QTableView = home.runs_view
+    assert view.isVisible()
     main_window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main_window)
     view.setFocus()
     view.selectAll()
     main_window.menus.edit.copy.trigger()
     assert QGuiApplication.clipboard().text() == (
-        "MAP_A\tSUCCESS\t2025-03-01 02:00:00\t2025-03-01 02:00:00\t0:00\t1,200")
+        "MAP_A\tSUCCESS\t2025-03-01 02:00:00\t2025-03-01 02:01:05\t1:05\t1,200")
 
 
 def test_log_out_returns_to_login(qtbot, settings, ws: Workspace, admin: CurrentUser) -> None:  # type: ignore[no-untyped-def]

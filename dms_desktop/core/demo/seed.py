@@ -39,18 +39,31 @@ def create_demo_workspace(settings: Settings) -> Workspace:
     with write_tx(ws.engine) as conn:
         if not conn.execute(select(func.count()).select_from(users)).scalar_one():
             create_user_row(conn, DEMO_USER, DEMO_PASSWORD, "Admin", now, by="dms init --demo")
-        has_demo_user = conn.execute(
-            select(users.c.user_id).where(users.c.username == DEMO_USER)).first() is not None
-        existing = set(conn.execute(select(dms_dbcondtls.c.connm).where(
-            dms_dbcondtls.c.curflg == "Y")).scalars())
+        has_demo_user = (
+            conn.execute(select(users.c.user_id).where(users.c.username == DEMO_USER)).first()
+            is not None
+        )
+        existing = set(
+            conn.execute(
+                select(dms_dbcondtls.c.connm).where(dms_dbcondtls.c.curflg == "Y")
+            ).scalars()
+        )
         for name, path, desc in (
             (DEMO_ERP_CONNECTION, erp, "Generated ERP: customers, products, orders, lines"),
             (DEMO_DW_CONNECTION, warehouse, "Target warehouse of the demo mappings"),
         ):
             if name not in existing:
-                conn.execute(dms_dbcondtls.insert().values(
-                    connm=name, dbtyp="SQLITE", dbname=str(path), condesc=desc, curflg="Y",
-                    reccrdt=now, crtdby="dms init --demo"))
+                conn.execute(
+                    dms_dbcondtls.insert().values(
+                        connm=name,
+                        dbtyp="SQLITE",
+                        dbname=str(path),
+                        condesc=desc,
+                        curflg="Y",
+                        reccrdt=now,
+                        crtdby="dms init --demo",
+                    )
+                )
     if has_demo_user:
         ws.set_param("WORKSPACE", "DEMO_USER", DEMO_USER, "Login of the demo workspace")
     return ws

@@ -13,6 +13,8 @@ mapping version (MAPID) instead of a foreign key on MAPREF, which is no longer u
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -51,6 +53,8 @@ DWMAPERRSEQ = Sequence("dwmaperrseq", metadata=metadata)
 SEQUENCES = (DWMAPRSEQ, DWMAPRDTLSEQ, DWMAPRSQLSEQ, DWMAPERRSEQ)
 
 FLAG_Y = "Y"
+# Backends with partial indexes; ddl_if documents a tuple, its type hint says str only.
+PARTIAL_INDEX_DIALECTS: Any = ("sqlite", "postgresql")
 # Timestamps without time zone holding UTC; Oracle's DATE would drop the fractions.
 Timestamp = DateTime().with_variant(oracle.TIMESTAMP(), "oracle")
 
@@ -72,11 +76,15 @@ def unique_current(table: Table, *cols: str) -> None:
     """Unique index on ``cols`` among rows with curflg='Y', on every backend."""
     name = f"ux_{table.name}_cur"
     current = table.c.curflg == FLAG_Y
-    Index(name, *[table.c[c] for c in cols], unique=True,
-          sqlite_where=current, postgresql_where=current).ddl_if(dialect=("sqlite", "postgresql"))
+    Index(
+        name,
+        *[table.c[c] for c in cols],
+        unique=True,
+        sqlite_where=current,
+        postgresql_where=current,
+    ).ddl_if(dialect=PARTIAL_INDEX_DIALECTS)
     # Oracle indexes no entry whose keys are all NULL, so CASE ... END keeps history out.
-    Index(name, *[case((current, table.c[c])) for c in cols],
-          unique=True).ddl_if(dialect="oracle")
+    Index(name, *[case((current, table.c[c])) for c in cols], unique=True).ddl_if(dialect="oracle")
 
 
 def _yn(name: str, col: str) -> CheckConstraint:
@@ -86,7 +94,8 @@ def _yn(name: str, col: str) -> CheckConstraint:
 # --- DMS schema -------------------------------------------------------------------------
 
 dms_dbcondtls = Table(
-    "dms_dbcondtls", metadata,
+    "dms_dbcondtls",
+    metadata,
     Column("conid", Integer, Identity(), primary_key=True),
     Column("connm", String(100), nullable=False),
     Column("dbtyp", String(20), nullable=False),  # ORACLE POSTGRESQL SQLITE MYSQL DUCKDB
@@ -99,12 +108,14 @@ dms_dbcondtls = Table(
     Column("dbopts", Text),  # JSON: connect timeout, sslmode, schema, ...
     Column("condesc", String(500)),
     _flag("curflg"),
-    *_stamps(), *_by(),
+    *_stamps(),
+    *_by(),
     _yn("curflg", "curflg"),
 )
 
 dms_maprsql = Table(
-    "dms_maprsql", metadata,
+    "dms_maprsql",
+    metadata,
     Column("maprsqlid", Integer, DWMAPRSQLSEQ, primary_key=True),
     Column("maprsqlcd", String(100), nullable=False),
     Column("maprsqldesc", String(500)),
@@ -113,12 +124,14 @@ dms_maprsql = Table(
     Column("sqlver", Integer, nullable=False, server_default="1"),
     Column("lgvrfyflg", String(1), nullable=False, server_default="N"),
     _flag("curflg"),
-    *_stamps(), *_by(),
+    *_stamps(),
+    *_by(),
     _yn("curflg", "curflg"),
 )
 
 dms_mapr = Table(
-    "dms_mapr", metadata,
+    "dms_mapr",
+    metadata,
     Column("mapid", Integer, DWMAPRSEQ, primary_key=True),
     Column("mapref", String(50), nullable=False),
     Column("mapdesc", String(500)),
@@ -135,14 +148,16 @@ dms_mapr = Table(
     Column("lgvrfyflg", String(1), nullable=False, server_default="N"),
     Column("lgvrfydt", Timestamp),
     _flag("curflg"),
-    *_stamps(), *_by(),
+    *_stamps(),
+    *_by(),
     _yn("curflg", "curflg"),
     CheckConstraint("trgtbtyp IN ('DIMENSION', 'FACT', 'STAGING')", name="trgtbtyp"),
     CheckConstraint("srcgone IN ('IGNORE', 'CLOSE')", name="srcgone"),
 )
 
 dms_maprdtl = Table(
-    "dms_maprdtl", metadata,
+    "dms_maprdtl",
+    metadata,
     Column("mapdtlid", Integer, DWMAPRDTLSEQ, primary_key=True),
     Column("mapid", Integer, ForeignKey("dms_mapr.mapid"), nullable=False),
     Column("mapref", String(50), nullable=False),
@@ -160,14 +175,17 @@ dms_maprdtl = Table(
     Column("scdtyp", String(10)),
     Column("lgvrfyflg", String(1), nullable=False, server_default="N"),
     _flag("curflg"),
-    *_stamps(), *_by(),
+    *_stamps(),
+    *_by(),
     _yn("curflg", "curflg"),
-    CheckConstraint("mapcmbcd IS NULL OR mapcmbcd IN ('SUM', 'MIN', 'MAX', 'COUNT', 'AVG')",
-                    name="mapcmbcd"),
+    CheckConstraint(
+        "mapcmbcd IS NULL OR mapcmbcd IN ('SUM', 'MIN', 'MAX', 'COUNT', 'AVG')", name="mapcmbcd"
+    ),
 )
 
 dms_maperr = Table(
-    "dms_maperr", metadata,
+    "dms_maperr",
+    metadata,
     Column("maperrid", Integer, DWMAPERRSEQ, primary_key=True),
     Column("mapref", String(50), nullable=False),
     Column("mapid", Integer),
@@ -179,7 +197,8 @@ dms_maperr = Table(
 )
 
 dms_params = Table(
-    "dms_params", metadata,
+    "dms_params",
+    metadata,
     Column("prtyp", String(50), primary_key=True),
     Column("prcd", String(100), primary_key=True),
     Column("prdesc", String(500)),
@@ -188,7 +207,8 @@ dms_params = Table(
 )
 
 dms_job = Table(
-    "dms_job", metadata,
+    "dms_job",
+    metadata,
     Column("jobid", Integer, Identity(), primary_key=True),
     Column("jobnm", String(100), nullable=False),
     Column("jobdesc", String(500)),
@@ -205,12 +225,14 @@ dms_job = Table(
     Column("timeoutsec", Integer),
     Column("jobver", Integer, nullable=False, server_default="1"),
     _flag("curflg"),
-    *_stamps(), *_by(),
+    *_stamps(),
+    *_by(),
     _yn("curflg", "curflg"),
 )
 
 dms_jobdtl = Table(
-    "dms_jobdtl", metadata,
+    "dms_jobdtl",
+    metadata,
     Column("jobdtlid", Integer, Identity(), primary_key=True),
     Column("jobid", Integer, ForeignKey("dms_job.jobid"), nullable=False),
     Column("mapref", String(50), nullable=False),
@@ -221,7 +243,8 @@ dms_jobdtl = Table(
 )
 
 dms_jobsch = Table(
-    "dms_jobsch", metadata,
+    "dms_jobsch",
+    metadata,
     Column("jobschid", Integer, Identity(), primary_key=True),
     Column("jobid", Integer, ForeignKey("dms_job.jobid"), nullable=False),
     Column("mapref", String(50), nullable=False),
@@ -237,14 +260,17 @@ dms_jobsch = Table(
     Column("enddt", Timestamp),
     Column("misfiregrc", Integer),  # seconds a missed firing may still start late
     _flag("curflg"),
-    *_stamps(), *_by(),
+    *_stamps(),
+    *_by(),
     _yn("curflg", "curflg"),
-    CheckConstraint("frqcd IS NULL OR frqcd IN ('YR','HY','QT','MN','FN','WK','DL','ID')",
-                    name="frqcd"),
+    CheckConstraint(
+        "frqcd IS NULL OR frqcd IN ('YR','HY','QT','MN','FN','WK','DL','ID')", name="frqcd"
+    ),
 )
 
 dms_jobflw = Table(
-    "dms_jobflw", metadata,
+    "dms_jobflw",
+    metadata,
     Column("jobflwid", Integer, Identity(), primary_key=True),
     Column("jobid", Integer),
     Column("mapref", String(50), nullable=False),
@@ -260,7 +286,8 @@ dms_jobflw = Table(
 )
 
 dms_prcreq = Table(
-    "dms_prcreq", metadata,
+    "dms_prcreq",
+    metadata,
     Column("prcreqid", Integer, Identity(), primary_key=True),
     Column("jobid", Integer, nullable=False),
     Column("jobschid", Integer),
@@ -291,7 +318,8 @@ dms_prcreq = Table(
 )
 
 dms_prclog = Table(
-    "dms_prclog", metadata,
+    "dms_prclog",
+    metadata,
     Column("prclogid", Integer, Identity(), primary_key=True),
     Column("prcreqid", Integer),
     Column("jobid", Integer),
@@ -315,7 +343,8 @@ dms_prclog = Table(
 )
 
 dms_joblog = Table(
-    "dms_joblog", metadata,
+    "dms_joblog",
+    metadata,
     Column("joblogid", Integer, Identity(), primary_key=True),
     Column("prclogid", Integer, ForeignKey("dms_prclog.prclogid"), nullable=False),
     Column("jobid", Integer),
@@ -331,7 +360,8 @@ dms_joblog = Table(
 )
 
 dms_joberr = Table(
-    "dms_joberr", metadata,
+    "dms_joberr",
+    metadata,
     Column("joberrid", Integer, Identity(), primary_key=True),
     Column("prclogid", Integer, ForeignKey("dms_prclog.prclogid"), nullable=False),
     Column("joblogid", Integer),
@@ -345,7 +375,8 @@ dms_joberr = Table(
 )
 
 dms_flupld = Table(
-    "dms_flupld", metadata,
+    "dms_flupld",
+    metadata,
     Column("flupldid", Integer, Identity(), primary_key=True),
     Column("flupldref", String(100), nullable=False),
     Column("fluplddesc", String(500)),
@@ -361,12 +392,14 @@ dms_flupld = Table(
     Column("lastrundt", Timestamp),
     Column("laststatus", String(20)),
     _flag("curflg"),
-    *_stamps(), *_by(),
+    *_stamps(),
+    *_by(),
     _yn("curflg", "curflg"),
 )
 
 dms_fluplddtl = Table(
-    "dms_fluplddtl", metadata,
+    "dms_fluplddtl",
+    metadata,
     Column("flupldtlid", Integer, Identity(), primary_key=True),
     Column("flupldid", Integer, ForeignKey("dms_flupld.flupldid"), nullable=False),
     Column("flupldref", String(100), nullable=False),
@@ -395,15 +428,22 @@ Index("ix_dms_joberr_prclogid", dms_joberr.c.prclogid)
 
 # One active run per job: at most one request CLAIMED or RUNNING for a jobid.
 _active = dms_prcreq.c.status.in_(("CLAIMED", "RUNNING"))
-Index("ux_dms_prcreq_active", dms_prcreq.c.jobid, unique=True,
-      sqlite_where=_active, postgresql_where=_active).ddl_if(dialect=("sqlite", "postgresql"))
-Index("ux_dms_prcreq_active", case((_active, dms_prcreq.c.jobid)),
-      unique=True).ddl_if(dialect="oracle")
+Index(
+    "ux_dms_prcreq_active",
+    dms_prcreq.c.jobid,
+    unique=True,
+    sqlite_where=_active,
+    postgresql_where=_active,
+).ddl_if(dialect=PARTIAL_INDEX_DIALECTS)
+Index("ux_dms_prcreq_active", case((_active, dms_prcreq.c.jobid)), unique=True).ddl_if(
+    dialect="oracle"
+)
 
 # --- users ------------------------------------------------------------------------------
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("user_id", Integer, Identity(), primary_key=True),
     Column("username", String(100), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
@@ -419,7 +459,8 @@ users = Table(
 )
 
 user_profiles = Table(
-    "user_profiles", metadata,
+    "user_profiles",
+    metadata,
     Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
     Column("full_name", String(200)),
     Column("email", String(320)),
@@ -430,7 +471,8 @@ user_profiles = Table(
 )
 
 roles = Table(
-    "roles", metadata,
+    "roles",
+    metadata,
     Column("role_id", Integer, Identity(), primary_key=True),
     Column("role_name", String(50), nullable=False, unique=True),
     Column("description", String(500)),
@@ -439,7 +481,8 @@ roles = Table(
 )
 
 user_roles = Table(
-    "user_roles", metadata,
+    "user_roles",
+    metadata,
     Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
     Column("role_id", Integer, ForeignKey("roles.role_id", ondelete="CASCADE"), primary_key=True),
     Column("granted_at", Timestamp, nullable=False),
@@ -447,7 +490,8 @@ user_roles = Table(
 )
 
 permission_matrix = Table(
-    "permission_matrix", metadata,
+    "permission_matrix",
+    metadata,
     Column("role_id", Integer, ForeignKey("roles.role_id", ondelete="CASCADE"), primary_key=True),
     Column("module", String(50), primary_key=True),
     Column("can_view", Boolean, nullable=False, server_default=false()),
@@ -457,7 +501,8 @@ permission_matrix = Table(
 )
 
 password_history = Table(
-    "password_history", metadata,
+    "password_history",
+    metadata,
     Column("id", Integer, Identity(), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
     Column("password_hash", String(255), nullable=False),
@@ -466,7 +511,8 @@ password_history = Table(
 )
 
 login_audit_log = Table(
-    "login_audit_log", metadata,
+    "login_audit_log",
+    metadata,
     Column("id", Integer, Identity(), primary_key=True),
     Column("user_id", Integer),
     Column("username", String(100), nullable=False),
@@ -478,11 +524,29 @@ login_audit_log = Table(
 )
 
 DMS_TABLES = (
-    "dms_mapr", "dms_maprdtl", "dms_maprsql", "dms_maperr", "dms_params", "dms_job",
-    "dms_jobdtl", "dms_jobsch", "dms_jobflw", "dms_joblog", "dms_joberr", "dms_prclog",
-    "dms_prcreq", "dms_dbcondtls", "dms_flupld", "dms_fluplddtl",
+    "dms_mapr",
+    "dms_maprdtl",
+    "dms_maprsql",
+    "dms_maperr",
+    "dms_params",
+    "dms_job",
+    "dms_jobdtl",
+    "dms_jobsch",
+    "dms_jobflw",
+    "dms_joblog",
+    "dms_joberr",
+    "dms_prclog",
+    "dms_prcreq",
+    "dms_dbcondtls",
+    "dms_flupld",
+    "dms_fluplddtl",
 )
 USER_TABLES = (
-    "users", "user_profiles", "roles", "user_roles", "permission_matrix", "password_history",
+    "users",
+    "user_profiles",
+    "roles",
+    "user_roles",
+    "permission_matrix",
+    "password_history",
     "login_audit_log",
 )

@@ -32,7 +32,13 @@ def record(
     host: str | None = None,
     detail: str | None = None,
 ) -> None:
-    conn.execute(login_audit_log.insert().values(
-        event=event, username=username[:100], user_id=user_id, event_time=at,
-        host=(host or this_host())[:255], detail=detail[:500] if detail else None,
-    ))
+    conn.execute(
+        login_audit_log.insert().values(
+            event=event,
+            username=username[:100],
+            user_id=user_id,
+            event_time=at,
+            host=(host or this_host())[:255],
+            detail=detail[:500] if detail else None,
+        )
+    )

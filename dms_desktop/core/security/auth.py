@@ -57,8 +57,15 @@ class AuthService:
             if conn.execute(select(func.count()).select_from(users)).scalar_one():
                 raise AlreadyExists("The workspace already has users: log in instead.")
             user_id = create_user_row(conn, username, password, "Admin", now, by=username)
-            audit.record(conn, audit.USER_CREATED, username, now, user_id=user_id, host=host,
-                         detail="first administrator")
+            audit.record(
+                conn,
+                audit.USER_CREATED,
+                username,
+                now,
+                user_id=user_id,
+                host=host,
+                detail="first administrator",
+            )
             return load_user(conn, user_id, username)
 
     def login(self, username: str, password: str, host: str | None = None) -> CurrentUser:
@@ -79,17 +86,27 @@ class AuthService:
             self._fail_login(row["user_id"], username, now, host)
         with write_tx(self.ws.engine) as conn:
             values: dict[str, object] = {
-                "failed_attempts": 0, "locked_until": None, "last_login_at": now,
+                "failed_attempts": 0,
+                "locked_until": None,
+                "last_login_at": now,
             }
             if needs_rehash(row["password_hash"]):
                 values["password_hash"] = hash_password(password)
             conn.execute(users.update().where(users.c.user_id == row["user_id"]).values(values))
             if self._expired(row, now):
-                audit.record(conn, audit.LOGIN_FAILURE, username, now, user_id=row["user_id"],
-                             host=host, detail="password expired")
+                audit.record(
+                    conn,
+                    audit.LOGIN_FAILURE,
+                    username,
+                    now,
+                    user_id=row["user_id"],
+                    host=host,
+                    detail="password expired",
+                )
                 raise PasswordExpired(username)
-            audit.record(conn, audit.LOGIN_SUCCESS, username, now, user_id=row["user_id"],
-                         host=host)
+            audit.record(
+                conn, audit.LOGIN_SUCCESS, username, now, user_id=row["user_id"], host=host
+            )
             return load_user(conn, row["user_id"], username)
 
     def _expired(self, row: object, now: datetime) -> bool:
@@ -100,31 +117,48 @@ class AuthService:
         changed = data["password_changed_at"]
         return bool(max_days and changed and changed + timedelta(days=max_days) <= now)
 
-    def _fail_login(
-        self, user_id: int, username: str, now: datetime, host: str | None
-    ) -> NoReturn:
+    def _fail_login(self, user_id: int, username: str, now: datetime, host: str | None) -> NoReturn:
         """Count the failure atomically, lock at MAX_FAILED, and raise."""
         lock_until = now + timedelta(minutes=LOCK_MINUTES)
         lock_expired = users.c.locked_until.is_not(None) & (users.c.locked_until <= now)
         new_count = case((lock_expired, 1), else_=users.c.failed_attempts + 1)
         with write_tx(self.ws.engine) as conn:
-            conn.execute(users.update().where(users.c.user_id == user_id).values(
-                failed_attempts=new_count,
-                locked_until=case(
-                    (new_count >= MAX_FAILED, lock_until),
-                    (lock_expired, None),
-                    else_=users.c.locked_until,
-                ),
-            ))
-            count, locked = conn.execute(
-                select(users.c.failed_attempts, users.c.locked_until)
+            conn.execute(
+                users.update()
                 .where(users.c.user_id == user_id)
+                .values(
+                    failed_attempts=new_count,
+                    locked_until=case(
+                        (new_count >= MAX_FAILED, lock_until),
+                        (lock_expired, None),
+                        else_=users.c.locked_until,
+                    ),
+                )
+            )
+            count, locked = conn.execute(
+                select(users.c.failed_attempts, users.c.locked_until).where(
+                    users.c.user_id == user_id
+                )
             ).one()
-            audit.record(conn, audit.LOGIN_FAILURE, username, now, user_id=user_id, host=host,
-                         detail=f"wrong password ({count} of {MAX_FAILED})")
+            audit.record(
+                conn,
+                audit.LOGIN_FAILURE,
+                username,
+                now,
+                user_id=user_id,
+                host=host,
+                detail=f"wrong password ({count} of {MAX_FAILED})",
+            )
             if count >= MAX_FAILED and locked == lock_until:
-                audit.record(conn, audit.LOCKOUT, username, now, user_id=user_id, host=host,
-                             detail=f"locked until {lock_until:%Y-%m-%d %H:%M} UTC")
+                audit.record(
+                    conn,
+                    audit.LOCKOUT,
+                    username,
+                    now,
+                    user_id=user_id,
+                    host=host,
+                    detail=f"locked until {lock_until:%Y-%m-%d %H:%M} UTC",
+                )
         if count >= MAX_FAILED:
             raise AccountLocked(username, locked)
         raise InvalidCredentials()
@@ -146,12 +180,19 @@ class AuthService:
         if row["locked_until"] is not None and row["locked_until"] > now:
             raise AccountLocked(username, row["locked_until"])
         with write_tx(self.ws.engine) as conn:
-            set_password_row(conn, row["user_id"], username, new_password, now,
-                             must_change=False)
-            audit.record(conn, audit.PASSWORD_CHANGE, username, now, user_id=row["user_id"],
-                         host=host)
+            set_password_row(conn, row["user_id"], username, new_password, now, must_change=False)
+            audit.record(
+                conn, audit.PASSWORD_CHANGE, username, now, user_id=row["user_id"], host=host
+            )
 
-    def _audit(self, event: str, username: str, at: datetime, user_id: int | None,
-               host: str | None, detail: str | None) -> None:
+    def _audit(
+        self,
+        event: str,
+        username: str,
+        at: datetime,
+        user_id: int | None,
+        host: str | None,
+        detail: str | None,
+    ) -> None:
         with write_tx(self.ws.engine) as conn:
             audit.record(conn, event, username, at, user_id=user_id, host=host, detail=detail)

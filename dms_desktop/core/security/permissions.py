@@ -14,12 +14,31 @@ from sqlalchemy import Connection, select
 from dms_desktop.core.errors import PermissionDenied
 from dms_desktop.core.metadata.tables import permission_matrix, roles, user_roles
 
-MODULES = ("home", "connections", "sql", "mapper", "jobs", "calendar", "monitor", "dashboard",
-           "reports", "uploads", "admin")
+MODULES = (
+    "home",
+    "connections",
+    "sql",
+    "mapper",
+    "jobs",
+    "calendar",
+    "monitor",
+    "dashboard",
+    "reports",
+    "uploads",
+    "admin",
+)
 MODULE_TITLES = {
-    "home": "Home", "connections": "Connections", "sql": "SQL", "mapper": "Mapper",
-    "jobs": "Jobs", "calendar": "Calendar", "monitor": "Monitor", "dashboard": "Dashboard",
-    "reports": "Reports", "uploads": "Uploads", "admin": "Admin",
+    "home": "Home",
+    "connections": "Connections",
+    "sql": "SQL",
+    "mapper": "Mapper",
+    "jobs": "Jobs",
+    "calendar": "Calendar",
+    "monitor": "Monitor",
+    "dashboard": "Dashboard",
+    "reports": "Reports",
+    "uploads": "Uploads",
+    "admin": "Admin",
 }
 ACTIONS = ("view", "create", "edit", "delete")
 DEFAULT_ROLES = ("Admin", "Developer", "Operator", "Viewer")
@@ -47,17 +66,25 @@ class CurrentUser:
 
 def load_user(conn: Connection, user_id: int, username: str) -> CurrentUser:
     """The user with the roles and grants the database gives them now."""
-    role_names = conn.execute(
-        select(roles.c.role_name)
-        .join(user_roles, user_roles.c.role_id == roles.c.role_id)
-        .where(user_roles.c.user_id == user_id)
-        .order_by(roles.c.role_name)
-    ).scalars().all()
-    rows = conn.execute(
-        select(permission_matrix)
-        .join(user_roles, user_roles.c.role_id == permission_matrix.c.role_id)
-        .where(user_roles.c.user_id == user_id)
-    ).mappings().all()
+    role_names = (
+        conn.execute(
+            select(roles.c.role_name)
+            .join(user_roles, user_roles.c.role_id == roles.c.role_id)
+            .where(user_roles.c.user_id == user_id)
+            .order_by(roles.c.role_name)
+        )
+        .scalars()
+        .all()
+    )
+    rows = (
+        conn.execute(
+            select(permission_matrix)
+            .join(user_roles, user_roles.c.role_id == permission_matrix.c.role_id)
+            .where(user_roles.c.user_id == user_id)
+        )
+        .mappings()
+        .all()
+    )
     grants = frozenset(
         (row["module"], action) for row in rows for action in ACTIONS if row[f"can_{action}"]
     )

@@ -19,9 +19,7 @@ PASSWORD_POLICY_TEXT = (
 def check_password(username: str, password: str, recent_hashes: Iterable[str] = ()) -> None:
     """Raise ValidationError naming the first rule the password breaks."""
     if len(password) < MIN_LENGTH:
-        raise ValidationError(
-            f"The password is too short: use at least {MIN_LENGTH} characters."
-        )
+        raise ValidationError(f"The password is too short: use at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
         raise ValidationError(f"The password is too long: use at most {MAX_LENGTH} characters.")
     if username and username.casefold() in password.casefold():
@@ -31,6 +29,5 @@ def check_password(username: str, password: str, recent_hashes: Iterable[str] = 
     for old in recent_hashes:
         if verify_password(old, password):
             raise ValidationError(
-                f"This password was used recently: choose one not among your last "
-                f"{HISTORY_DEPTH}."
+                f"This password was used recently: choose one not among your last {HISTORY_DEPTH}."
             )

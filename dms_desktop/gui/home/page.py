@@ -169,7 +169,7 @@ class HomePage(QWidget):
         self.refresh_button.setEnabled(False)
         self.updated_label.setText("Loading…")
         self._task.start(workspace_overview, self._context.ws,
-                         on_done=self._show_overview, on_error=self._show_error)
+                         on_done=self.show_overview, on_error=self._show_error)
 
     @property
     def loading(self) -> bool:
@@ -178,7 +178,7 @@ class HomePage(QWidget):
     def cancel_tasks(self) -> None:
         self._task.cancel()
 
-    def _show_overview(self, overview: Any) -> None:
+    def show_overview(self, overview: Any) -> None:
         set_message(self.message, "")
         for attribute, tile in self.tiles.items():
             tile.set_value(getattr(overview, attribute))
