@@ -123,6 +123,7 @@ dms_maprsql = Table(
     Column("sqlconid", Integer, ForeignKey("dms_dbcondtls.conid")),
     Column("sqlver", Integer, nullable=False, server_default="1"),
     Column("lgvrfyflg", String(1), nullable=False, server_default="N"),
+    Column("maprsqlcols", Text),  # JSON [{name, type, nullable}] described by the database
     _flag("curflg"),
     *_stamps(),
     *_by(),
@@ -437,6 +438,22 @@ Index(
 ).ddl_if(dialect=PARTIAL_INDEX_DIALECTS)
 Index("ux_dms_prcreq_active", case((_active, dms_prcreq.c.jobid)), unique=True).ddl_if(
     dialect="oracle"
+)
+
+# Query history of the SQL editor, per connection and user.
+dms_sqlhist = Table(
+    "dms_sqlhist",
+    metadata,
+    Column("histid", Integer, Identity(), primary_key=True),
+    Column("conid", Integer, nullable=False),
+    Column("username", String(100), nullable=False),
+    Column("sqltext", Text, nullable=False),
+    Column("strtdt", Timestamp, nullable=False),
+    Column("elapsedms", Integer),
+    Column("rowcnt", Integer),
+    Column("status", String(20), nullable=False),  # OK ERROR CANCELLED
+    Column("message", String(4000)),
+    Index("ix_dms_sqlhist_con", "conid", "strtdt"),
 )
 
 # --- users ------------------------------------------------------------------------------
