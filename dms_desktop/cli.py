@@ -8,114 +8,23 @@ DMS_PASSWORD (or a prompt on a terminal); ``init`` bootstraps an empty workspace
 from __future__ import annotations
 
 import argparse
-import getpass
+import importlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from typing import Any
 
 from dms_desktop import __version__
-from dms_desktop.core.errors import AuthError, DmsError, ValidationError
+from dms_desktop.core.errors import DmsError
 from dms_desktop.core.logs import setup_logging
-from dms_desktop.core.security.auth import AuthService
-from dms_desktop.core.security.permissions import CurrentUser
-from dms_desktop.core.security.users import UserService
 from dms_desktop.core.settings import Settings, load_settings
-from dms_desktop.core.workspace import Workspace, open_workspace
 
 log = logging.getLogger("dms.cli")
-Handler = Callable[[argparse.Namespace, Settings], Any]
-
-
-def _read_stdin_password(what: str) -> str:
-    value = sys.stdin.readline().rstrip("\r\n")
-    if not value:
-        raise ValidationError(
-            f"No {what} on standard input: pipe it in, e.g. printf '%s\\n' \"$PW\" | dms ..."
-        )
-    return value
-
-
-def _acting_user(ws: Workspace) -> CurrentUser:
-    username = os.environ.get("DMS_USER")
-    password = os.environ.get("DMS_PASSWORD")
-    if not username or password is None:
-        if not sys.stdin.isatty():
-            raise AuthError("Set DMS_USER and DMS_PASSWORD to say who runs this command.")
-        username = username or input("DMS user: ")
-        password = getpass.getpass(f"Password for {username}: ")
-    return AuthService(ws).login(username, password)
-
-
-def cmd_init(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    if args.admin and not args.admin_password_stdin:
-        raise ValidationError("--admin needs --admin-password-stdin (the password on stdin).")
-    if args.demo:
-        from dms_desktop.core.demo.seed import create_demo_workspace
-
-        ws = create_demo_workspace(settings)
-    else:
-        ws = open_workspace(settings)
-    try:
-        auth = AuthService(ws)
-        created = None
-        if args.admin:
-            password = _read_stdin_password("admin password")
-            if auth.has_users():
-                raise ValidationError("The workspace already has users: use 'dms user add'.")
-            created = auth.create_first_admin(args.admin, password).username
-        return {
-            "metadata": settings.describe(),
-            "backup": str(ws.backup_path) if ws.backup_path else None,
-            "admin_created": created,
-            "demo_user": ws.demo_user,
-            "has_users": auth.has_users(),
-        }
-    finally:
-        ws.close()
-
-
-def _with_user(action: Callable[[UserService, argparse.Namespace], Any]) -> Handler:
-    def run(args: argparse.Namespace, settings: Settings) -> Any:
-        ws = open_workspace(settings)
-        try:
-            return action(UserService(ws, _acting_user(ws)), args)
-        finally:
-            ws.close()
-
-    return run
-
-
-def _user_add(svc: UserService, args: argparse.Namespace) -> dict[str, Any]:
-    if not args.password_stdin:
-        raise ValidationError("Pass the new user's password on stdin with --password-stdin.")
-    password = _read_stdin_password("password")
-    user_id = svc.add_user(args.name, args.role, password, must_change=args.must_change)
-    return {"user_id": user_id, "username": args.name, "role": args.role}
-
-
-def _user_list(svc: UserService, _args: argparse.Namespace) -> list[Any]:
-    return svc.list_users()
-
-
-def _user_unlock(svc: UserService, args: argparse.Namespace) -> dict[str, Any]:
-    svc.unlock(args.name)
-    return {"unlocked": args.name}
-
-
-def cmd_status(args: argparse.Namespace, settings: Settings) -> Any:
-    from dms_desktop.core.overview import workspace_overview
-
-    ws = open_workspace(settings, upgrade=False)
-    try:
-        _acting_user(ws).require("home", "view")
-        return workspace_overview(ws)
-    finally:
-        ws.close()
+COMMAND_GROUPS = ("users", "connections")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,35 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="SQLAlchemy URL of the metadata database (wins over DB_*)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("init", parents=[common], help="create or upgrade the metadata database")
-    p.add_argument("--demo", action="store_true", help="add the demo source, connections, user")
-    p.add_argument(
-        "--if-missing",
-        action="store_true",
-        help="(for make run) only upgrade when the workspace already exists",
-    )
-    p.add_argument("--admin", metavar="NAME", help="create the first administrator")
-    p.add_argument("--admin-password-stdin", action="store_true")
-    p.set_defaults(handler=cmd_init)
-
-    p = sub.add_parser("status", parents=[common], help="the workspace at a glance")
-    p.set_defaults(handler=cmd_status)
-
-    user = sub.add_parser("user", help="manage users").add_subparsers(
-        dest="user_command", required=True, metavar="ACTION"
-    )
-    p = user.add_parser("add", parents=[common], help="add a user")
-    p.add_argument("name")
-    p.add_argument("--role", required=True, help="Admin, Developer, Operator or Viewer")
-    p.add_argument("--password-stdin", action="store_true")
-    p.add_argument("--must-change", action="store_true", help="force a change at first login")
-    p.set_defaults(handler=_with_user(_user_add))
-    p = user.add_parser("list", parents=[common], help="list users")
-    p.set_defaults(handler=_with_user(_user_list))
-    p = user.add_parser("unlock", parents=[common], help="unlock a locked account")
-    p.add_argument("name")
-    p.set_defaults(handler=_with_user(_user_unlock))
+    for group in COMMAND_GROUPS:
+        importlib.import_module(f"dms_desktop.commands.{group}").register(sub, common)
     return parser
 
 

@@ -95,7 +95,11 @@ def make_settings(backend: str, dms_home: Path, request: pytest.FixtureRequest) 
     """Settings for a fresh, empty metadata database on the test's backend."""
 
     def factory(**extra: str) -> Settings:
-        env = {"DMS_HOME": str(dms_home), **extra}
+        env = {
+            **{k: v for k, v in os.environ.items() if k.startswith("DMS_SECRET")},
+            "DMS_HOME": str(dms_home),
+            **extra,
+        }
         if backend == "postgresql":
             url: URL = request.getfixturevalue("pg_database")
             env["DMS_METADATA_URL"] = url.render_as_string(hide_password=False)
@@ -110,3 +114,22 @@ def workspace(make_settings: SettingsFactory) -> Iterator[Workspace]:
     ws = open_workspace(make_settings())
     yield ws
     ws.close()
+
+
+ADMIN_PASSWORD = "root of all tests 2026"
+
+
+@pytest.fixture
+def secret_key_file(dms_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Headless-host style secrets: a 0600 key file (the machine has no OS keyring)."""
+    path = dms_home / "secret.key"
+    monkeypatch.setenv("DMS_SECRET_KEY_FILE", str(path))
+    return path
+
+
+@pytest.fixture
+def admin(workspace: Workspace):  # type: ignore[no-untyped-def]
+    """The first administrator of the test workspace, logged in."""
+    from dms_desktop.core.security.auth import AuthService
+
+    return AuthService(workspace).create_first_admin("admin", ADMIN_PASSWORD)

@@ -8,6 +8,7 @@ wrong and what to do; and *bugs*, anything else, which are logged with their tra
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 
@@ -91,40 +92,61 @@ def to_user_error(exc: BaseException) -> DmsError | None:
     return None
 
 
+class ConnectionFailed(DmsError):
+    """A source/target database cannot be reached or refused the login."""
+
+
+# (needle in the lower-cased driver message, plain words); first match wins.
+_HINTS: tuple[tuple[str, str], ...] = (
+    ("could not translate host name", "Unknown host: check the host name."),
+    ("name or service not known", "Unknown host: check the host name."),
+    ("temporary failure in name resolution", "Unknown host: check the host name."),
+    ("nodename nor servname", "Unknown host: check the host name."),
+    ("getaddrinfo failed", "Unknown host: check the host name."),
+    (
+        "connection refused",
+        "Connection refused: nothing listens on that host and port "
+        "(is the database server running?).",
+    ),
+    ("timeout expired", "Connection timed out: check host, port and firewall."),
+    ("timed out", "Connection timed out: check host, port and firewall."),
+    ("password authentication failed", "Wrong database user or password."),
+    ("access denied for user", "Wrong database user or password."),
+    ("ora-01017", "Wrong database user or password."),
+    ("no password supplied", "The database asks for a password: enter one."),
+    ("unknown database", "The database does not exist on the server: check its name."),
+    ("ora-12514", "The listener does not know that Oracle service name: check the service."),
+    (
+        "attempt to write a readonly database",
+        "The database file is read-only: make it writable or choose another file.",
+    ),
+    (
+        "file is not a database",
+        "The file is not a SQLite database (corrupt or another kind "
+        "of file): restore a backup or choose another file.",
+    ),
+    (
+        "database disk image is malformed",
+        "The database file is corrupt: restore a backup "
+        "(the *.bak-* copies beside a workspace) or choose another file.",
+    ),
+    (
+        "unable to open database file",
+        "Cannot open the database file: check that it exists, "
+        "is readable and its folder is writable.",
+    ),
+)
+
+
 def describe_db_error(exc: BaseException) -> str:
     """One line, in plain words, from a DBAPI error (never the statement or its values)."""
     orig = getattr(exc, "orig", None) or exc
     raw = " ".join(str(orig).split())
     low = raw.lower()
-    hints = [
-        ("could not translate host name", "Unknown host: check the host name."),
-        ("name or service not known", "Unknown host: check the host name."),
-        ("connection refused", "Connection refused: is the database server running on that port?"),
-        ("timeout expired", "Connection timed out: check host, port and firewall."),
-        ("timed out", "Connection timed out: check host, port and firewall."),
-        ("password authentication failed", "Wrong database user or password."),
-        ("access denied", "Wrong database user or password."),
-        ("does not exist", None),
-        (
-            "attempt to write a readonly database",
-            "The workspace file is read-only: make it writable or choose another workspace.",
-        ),
-        (
-            "file is not a database",
-            "The workspace file is not a SQLite database (corrupt or "
-            "another kind of file): restore a backup or choose another file.",
-        ),
-        (
-            "database disk image is malformed",
-            "The workspace file is corrupt: restore a backup "
-            "(the *.bak-* copies beside it) or choose another file.",
-        ),
-        (
-            "unable to open database file",
-            "Cannot open the workspace file: check the folder exists and is writable.",
-        ),
-    ]
-    for needle, hint in hints:
+    missing_db = re.search(r'database "([^"]+)" does not exist', raw)
+    if missing_db:
+        return f"Database '{missing_db.group(1)}' does not exist on the server: check its name."
+    for needle, hint in _HINTS:
         if needle in low:
-            return hint or raw.split(" DETAIL")[0]
-    return raw[:300]
+            return hint
+    return raw.split(" DETAIL:")[0][:300]

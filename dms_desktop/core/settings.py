@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,6 +42,8 @@ KNOWN_KEYS = (
     "SCHEDULER_MAX_WORKERS",
     "DMS_METADATA_URL",
     "DMS_HOME",
+    "DMS_SECRET_KEY",
+    "DMS_SECRET_KEY_FILE",
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 _DRIVERS = {"POSTGRESQL": "postgresql+psycopg2", "ORACLE": "oracle+oracledb"}
@@ -56,7 +58,7 @@ class Settings:
     db_sid: str | None
     db_name: str | None
     db_user: str | None
-    db_password: str | None
+    db_password: str | None = field(repr=False)
     dms_schema: str | None
     cdr_schema: str | None
     log_level: str
@@ -66,6 +68,9 @@ class Settings:
     data_dir: Path
     log_dir: Path
     config_dir: Path
+    # Fernet key(s) for connection secrets on a headless host; never shown by describe().
+    secret_key: str | None = field(default=None, repr=False)
+    secret_key_file: Path | None = None
 
     @property
     def default_workspace(self) -> Path:
@@ -218,6 +223,10 @@ def load_settings(
         data_dir=data_dir,
         log_dir=log_dir,
         config_dir=config_dir,
+        secret_key=values.get("DMS_SECRET_KEY"),
+        secret_key_file=Path(values["DMS_SECRET_KEY_FILE"]).expanduser()
+        if values.get("DMS_SECRET_KEY_FILE")
+        else None,
     )
     _check_target(settings)
     return settings

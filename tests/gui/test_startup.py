@@ -57,6 +57,8 @@ def test_main_with_demo_workspace_logs_in_and_quits(
             window.menus.quit.trigger()
         except BaseException as exc:  # noqa: BLE001 - report in the test, end the loop
             seen["error"] = exc
+            seen["tops"] = [(type(w).__name__, w.isVisible()) for w in QApplication.topLevelWidgets()]
+            print(seen)
             QApplication.instance().exit(99)
 
     QTimer.singleShot(0, drive)

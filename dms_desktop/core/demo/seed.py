@@ -19,8 +19,8 @@ from dms_desktop.core.workspace import Workspace, open_workspace
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "warehouse-2026"  # documented in the README; a demo, not a secret
-DEMO_ERP_CONNECTION = "Demo ERP (SQLite)"
-DEMO_DW_CONNECTION = "Demo warehouse (SQLite)"
+DEMO_ERP_CONNECTION = "DEMO_ERP"
+DEMO_DW_CONNECTION = "DEMO_DW"
 
 
 def demo_dir(settings: Settings) -> Path:

@@ -1,0 +1,1 @@
+"""Sub-commands of ``dms``, one module per area; each exposes ``register(sub, common)``."""

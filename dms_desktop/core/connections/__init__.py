@@ -1,0 +1,1 @@
+"""Database connections (DMS_DBCONDTLS): definitions, secrets, engines, tests."""
