@@ -13,6 +13,7 @@ from dms_desktop import APP_NAME
 from dms_desktop.core.errors import to_user_error
 
 log = logging.getLogger(__name__)
+_parentless: set[QMessageBox] = set()  # Python owns a box without parent: keep it until closed
 
 
 def current_log_path() -> Path | None:
@@ -46,7 +47,11 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = APP_NAME
         title, text, QMessageBox.StandardButton.Ok, parent,
     )
     box.setObjectName("errorBox")
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if parent is None:
+        _parentless.add(box)
+        box.finished.connect(lambda _result: _parentless.discard(box))
+    else:
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
 

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from dms_desktop.core.demo.seed import DEMO_PASSWORD, create_demo_workspace
 from dms_desktop.core.security.auth import AuthService
@@ -54,6 +54,7 @@ class Session(QObject):
         self.splash: StartupSplash | None = None
         self.dialog: QDialog | None = None
         self.window: MainWindow | None = None
+        self.error_box: QMessageBox | None = None
         self.finished = False
 
     # -- opening -------------------------------------------------------------------------------
@@ -72,8 +73,8 @@ class Session(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         self._close_splash()
-        box = show_error(None, exc)
-        box.finished.connect(lambda _result: self._finish(1))
+        self.error_box = show_error(None, exc)
+        self.error_box.finished.connect(lambda _result: self._finish(1))
 
     def _close_splash(self) -> None:
         if self.splash is not None:

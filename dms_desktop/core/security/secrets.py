@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
+import keyring.backends.fail
 import keyring.errors
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
@@ -121,8 +122,8 @@ class KeyringKeyStore(KeyStore):
 
 
 def keyring_available() -> bool:
-    backend = keyring.get_keyring()
-    return float(getattr(backend, "priority", 0)) > 0
+    """False on a headless host, where keyring falls back to its 'fail' backend."""
+    return not isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
 
 
 def default_key_file(ws: Workspace) -> Path:

@@ -64,11 +64,25 @@ def offset_of(text: str, line: int, column: int) -> int:
 
 
 _MYSQL_NEAR = re.compile(r"near '(?P<near>.*)' at line (?P<line>\d+)", re.S)
+_MYSQL_MANUAL = re.compile(
+    r"; check the manual that corresponds to your \w+ server version for the right syntax "
+    r"to use near '(.*)' at line \d+",
+    re.S,
+)
 _PG_LINE = re.compile(r"\s+LINE \d+:")
 _SQLITE_NEAR = re.compile(r'near "(?P<near>[^"]+)": syntax error')
 
 
-def _db_offset(exc: BaseException, sent: str) -> int | None:
+def driver_text(exc: BaseException) -> str:
+    """The driver's message; PyMySQL's ``str()`` is the repr of ``(code, message)``."""
+    orig = getattr(exc, "orig", None) or exc
+    args = getattr(orig, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int) and isinstance(args[1], str):
+        return args[1]
+    return str(orig)
+
+
+def _db_offset(exc: BaseException, sent: str, skip: int) -> int | None:
     """0-based offset in the statement ``sent`` that the driver's error points at."""
     orig = getattr(exc, "orig", None) or exc
     diag = getattr(orig, "diag", None)  # psycopg2: 1-based character position
@@ -80,7 +94,7 @@ def _db_offset(exc: BaseException, sent: str) -> int | None:
     offset = getattr(ora, "offset", None)  # python-oracledb: _Error.offset
     if isinstance(offset, int) and offset > 0:
         return offset
-    text = str(orig)
+    text = driver_text(exc)
     m = _MYSQL_NEAR.search(text)
     if m:
         base = offset_of(sent, int(m.group("line")), 1)
@@ -88,7 +102,8 @@ def _db_offset(exc: BaseException, sent: str) -> int | None:
         return found if found >= 0 else base
     m = _SQLITE_NEAR.search(text)
     if m:
-        found = re.search(rf"(?<![\w]){re.escape(m.group('near'))}(?![\w])", sent)
+        pattern = re.compile(rf"(?<![\w]){re.escape(m.group('near'))}(?![\w])")
+        found = pattern.search(sent, skip)
         return found.start() if found else None
     return None
 
@@ -99,8 +114,11 @@ def sql_error(
     """A ``SqlError`` from a driver error on ``sent`` = wrapper prefix + ``sql`` + suffix."""
     # PostgreSQL appends "LINE n: <text> ^": the position is given separately, the text
     # may be our wrapper's.
-    message = _PG_LINE.split(describe_db_error(exc))[0].strip()
-    offset = _db_offset(exc, sent if sent is not None else sql)
+    text = _MYSQL_MANUAL.sub(
+        lambda m: f" near '{m.group(1).splitlines()[0][:40]}'", driver_text(exc)
+    )
+    message = _PG_LINE.split(describe_db_error(Exception(text)))[0].strip()
+    offset = _db_offset(exc, sent if sent is not None else sql, max(prefix, 0))
     if offset is None:
         return SqlError(message)
     offset -= prefix
