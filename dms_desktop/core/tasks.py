@@ -29,8 +29,13 @@ class TaskState:
         self._text = ""
 
     def report(self, fraction: float, text: str = "") -> None:
-        """Record progress (0.0-1.0, clamped) and pass it to the callback, if any."""
-        fraction = min(1.0, max(0.0, float(fraction)))
+        """Record progress and pass it to the callback, if any.
+
+        ``fraction`` runs from 0.0 to 1.0 (clamped); a negative value means "amount unknown"
+        (e.g. rows streamed from a query without a count) and is passed on as -1.0, for a
+        busy indicator with ``text`` beside it.
+        """
+        fraction = -1.0 if fraction < 0 else min(1.0, float(fraction))
         with self._lock:
             self._fraction = fraction
             self._text = text

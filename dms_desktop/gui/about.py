@@ -7,6 +7,7 @@ import sys
 
 import PySide6
 from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,9 +19,10 @@ from PySide6.QtWidgets import (
 
 from dms_desktop import APP_NAME, __version__
 from dms_desktop.gui.errors import current_log_path
-from dms_desktop.gui.widgets import DialogBanner
+from dms_desktop.gui.widgets import DialogBanner, fit_height
 
 LICENCE = "Proprietary licence. Built with Qt and PySide6 under the LGPLv3."
+ABOUT_WIDTH = 560
 TAGLINE = "Define, run, schedule and monitor the loads of your data warehouse."
 
 
@@ -42,7 +44,7 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle(f"About {APP_NAME}")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(ABOUT_WIDTH)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -70,3 +72,7 @@ class AboutDialog(QDialog):
         buttons.accepted.connect(self.accept)
         body.addWidget(buttons)
         layout.addLayout(body)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        fit_height(self, max(self.width(), ABOUT_WIDTH))
+        super().showEvent(event)

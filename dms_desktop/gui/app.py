@@ -24,9 +24,12 @@ log = logging.getLogger(__name__)
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="dms-desktop", description=f"{APP_NAME} {__version__}")
-    parser.add_argument("--demo", action="store_true",
-                        help="create (or complete) the demo workspace at the configured "
-                             "location and open it; set DMS_HOME to keep it apart")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="create (or complete) the demo workspace at the configured "
+        "location and open it; set DMS_HOME to keep it apart",
+    )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     args, _qt_args = parser.parse_known_args(argv[1:])  # Qt's own options pass through
     return args
@@ -61,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     log_path = setup_logging(settings)
     install_qt_message_handler()
     install_excepthook()
-    log.info("%s %s starting; metadata %s; log %s", APP_NAME, __version__,
-             settings.describe(), log_path)
+    log.info(
+        "%s %s starting; metadata %s; log %s", APP_NAME, __version__, settings.describe(), log_path
+    )
 
     app.setQuitOnLastWindowClosed(False)  # dialogs come and go; the session says when to stop
     session = start_session(settings, demo=args.demo)

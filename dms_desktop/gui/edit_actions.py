@@ -137,6 +137,11 @@ class EditActions(QObject):
         stack = _undo_stack(widget) if widget is not None and not (undo or redo) else None
         if stack is not None:
             undo, redo = stack.canUndo(), stack.canRedo()
-        for action, enabled in ((self.undo, undo), (self.redo, redo), (self.cut, cut),
-                                (self.copy, copy), (self.paste, paste)):
+        for action, enabled in (
+            (self.undo, undo),
+            (self.redo, redo),
+            (self.cut, cut),
+            (self.copy, copy),
+            (self.paste, paste),
+        ):
             action.setEnabled(enabled)

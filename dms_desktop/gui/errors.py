@@ -4,10 +4,12 @@ message pointing at the log file, which gets the traceback (never the dialog).""
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dms_desktop import APP_NAME
 from dms_desktop.core.errors import to_user_error
@@ -27,7 +29,9 @@ def current_log_path() -> Path | None:
 
 def unexpected_error_text() -> str:
     path = current_log_path()
-    return f"Unexpected error, details in {path}" if path else "Unexpected error, details in the log."
+    return (
+        f"Unexpected error, details in {path}" if path else "Unexpected error, details in the log."
+    )
 
 
 def user_message(exc: BaseException) -> tuple[str, bool]:
@@ -44,7 +48,10 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = APP_NAME
     text, known = user_message(exc)
     box = QMessageBox(
         QMessageBox.Icon.Warning if known else QMessageBox.Icon.Critical,
-        title, text, QMessageBox.StandardButton.Ok, parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Ok,
+        parent,
     )
     box.setObjectName("errorBox")
     if parent is None:
@@ -58,20 +65,18 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = APP_NAME
 
 def install_excepthook() -> None:
     """Uncaught exceptions (in slots, too) go to the log and to a message box, not to stderr."""
-    import sys
-
-    from PySide6.QtWidgets import QApplication
-
     showing = False
 
-    def hook(exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         nonlocal showing
         if issubclass(exc_type, KeyboardInterrupt):
-            sys.__excepthook__(exc_type, exc, tb)  # type: ignore[arg-type]
+            sys.__excepthook__(exc_type, exc, tb)
             return
-        if showing:  # an error while showing an error: log only
+        if showing:  # failing while showing a failure: log only, never loop
             log.critical("error while reporting an error", exc_info=(exc_type, exc, tb))
             return
+        if to_user_error(exc) is not None:  # a bug is logged with its traceback by show_error
+            log.warning("uncaught %s: %s", exc_type.__name__, exc)
         showing = True
         try:
             show_error(QApplication.activeWindow(), exc)

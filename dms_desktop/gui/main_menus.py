@@ -132,10 +132,10 @@ class MainMenus:
     def _change_password(self) -> None:
         from dms_desktop.gui.login.change_password import ChangePasswordDialog
 
-        dialog = ChangePasswordDialog(self.window.ws, self.window.user.username,
-                                      parent=self.window)
+        dialog = ChangePasswordDialog(self.window.ws, self.window.user.username, parent=self.window)
         dialog.accepted.connect(
-            lambda: self.window.statusBar().showMessage("Password changed.", 5000))
+            lambda: self.window.statusBar().showMessage("Password changed.", 5000)
+        )
         dialog.open()
 
     def _open_log_folder(self) -> None:
@@ -156,8 +156,13 @@ class MainMenus:
             ("Metadata database", settings.describe()),
         ]
         text = "".join(f"<p><b>{escape(name)}</b><br>{escape(value)}</p>" for name, value in rows)
-        self.info_box = QMessageBox(QMessageBox.Icon.Information, "Settings location", text,
-                                    QMessageBox.StandardButton.Ok, self.window)
+        self.info_box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Settings location",
+            text,
+            QMessageBox.StandardButton.Ok,
+            self.window,
+        )
         self.info_box.open()
 
     def _open_documentation(self) -> None:

@@ -149,8 +149,9 @@ class MainWindow(QMainWindow):
             placeholder = self.stack.widget(row)
             widget = self.specs[row].create(self.context)
             self.stack.insertWidget(row, widget)
-            self.stack.removeWidget(placeholder)
-            placeholder.deleteLater()
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
             self.pages[module] = widget
         return self.pages[module]
 
@@ -181,9 +182,11 @@ class MainWindow(QMainWindow):
         geometry = store.value(prefs.GEOMETRY)
         if geometry is None or not self.restoreGeometry(geometry):
             screen = QGuiApplication.primaryScreen()
-            if screen is not None:
+            if screen is not None:  # first start: the default size, within the screen, centred
+                available = screen.availableGeometry()
+                self.resize(DEFAULT_SIZE.boundedTo(available.size() * 0.92))
                 frame = self.frameGeometry()
-                frame.moveCenter(screen.availableGeometry().center())
+                frame.moveCenter(available.center())
                 self.move(frame.topLeft())
         state = store.value(prefs.WINDOW_STATE)
         if state is not None:

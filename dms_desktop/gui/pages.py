@@ -34,7 +34,7 @@ class PageContext:
 
     ws: Workspace
     user: CurrentUser
-    navigate: Callable[[str], None] = _stay
+    navigate: Callable[[str], object] = _stay
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class PageSpec:
     module: str  # a key of core.security.permissions.MODULES
     title: str
     icon: str  # resources/icons/<icon>.svg
-    summary: str  # one line, used as the page subtitle and the navigation tooltip
+    summary: str  # one line: tooltip of the navigation item and of the View action
     create: Callable[[PageContext], QWidget]
 
 
@@ -54,8 +54,9 @@ def load_page_spec(module: str) -> PageSpec:
 class PlaceholderPage(QWidget):
     """A module that is not built yet: its icon, title and what it will hold."""
 
-    def __init__(self, title: str, icon_name: str, description: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, icon_name: str, description: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("page")
         outer = QVBoxLayout(self)
@@ -79,18 +80,24 @@ class PlaceholderPage(QWidget):
             layout.addWidget(widget)
         layout.addSpacing(4)
         layout.addWidget(note)
-        centred = QHBoxLayout()  # not an alignment flag: that would drop the card's height-for-width
+        # Centred by stretches, not an alignment flag: that would drop the card's
+        # height-for-width and clip the wrapped description.
+        centred = QHBoxLayout()
         centred.addStretch(1)
-        centred.addWidget(card)
+        centred.addWidget(card, 12)  # grows first, up to its maximum width
         centred.addStretch(1)
         outer.addLayout(centred)
         outer.addStretch(2)
 
 
-def placeholder(module: str, title: str, icon_name: str, summary: str,
-                description: str) -> PageSpec:
+def placeholder(
+    module: str, title: str, icon_name: str, summary: str, description: str
+) -> PageSpec:
     """The PageSpec of a module whose real page arrives with a later issue."""
     return PageSpec(
-        module=module, title=title, icon=icon_name, summary=summary,
+        module=module,
+        title=title,
+        icon=icon_name,
+        summary=summary,
         create=lambda _context: PlaceholderPage(title, icon_name, description),
     )

@@ -25,8 +25,13 @@ def install_qt_message_handler() -> None:
     def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
         where = f" ({context.file}:{context.line})" if context.file else ""
         category = context.category if context.category and context.category != "default" else ""
-        qt_log.log(_LEVELS.get(kind, logging.WARNING), "%s%s%s",
-                   f"[{category}] " if category else "", message, where)
+        qt_log.log(
+            _LEVELS.get(kind, logging.WARNING),
+            "%s%s%s",
+            f"[{category}] " if category else "",
+            message,
+            where,
+        )
         if previous is not None:
             previous(kind, context, message)
 

@@ -45,8 +45,9 @@ class Session(QObject):
     sig_finished = Signal(int)
     sig_main_window = Signal(object)  # MainWindow, once shown
 
-    def __init__(self, settings: Settings, *, demo: bool = False,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, demo: bool = False, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.demo = demo
@@ -92,8 +93,10 @@ class Session(QObject):
             last = username or prefs.get_str(prefs.LAST_USER) or info.demo_user or ""
             hint = ""
             if info.demo_user:
-                hint = (f"Demo workspace: log in as “{info.demo_user}” with the password "
-                        f"“{DEMO_PASSWORD}” (see the README).")
+                hint = (
+                    f"Demo workspace: log in as “{info.demo_user}” with the password "
+                    f"“{DEMO_PASSWORD}” (see the README)."
+                )
             dialog = LoginDialog(self.ws, username=last, demo_hint=hint)
         dialog.accepted.connect(lambda: self._show_main(dialog.user))  # type: ignore[attr-defined]
         dialog.rejected.connect(lambda: self._finish(0))

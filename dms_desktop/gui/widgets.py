@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
 from PySide6.QtGui import QIcon, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -44,6 +44,20 @@ class ElidedLabel(QLabel):
         self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width))
 
 
+def fit_height(window: QWidget, width: int) -> None:
+    """Resize ``window`` to ``width`` and the height its layout needs at that width, so
+    word-wrapped labels neither clip nor leave a gap (adjustSize ignores height-for-width)."""
+    layout = window.layout()
+    if layout is None:
+        return
+    # Nested layouts (a body widget with its own layout) report a changed label only once
+    # their posted LayoutRequest is handled: handle it now, then measure.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    layout.activate()
+    height = max(layout.totalHeightForWidth(width), layout.totalMinimumSize().height())
+    window.resize(width, height)
+
+
 def set_message(label: QLabel, text: str, severity: str = "error") -> None:
     """Show an inline message (``severity`` "error" or "info") or hide the label when empty."""
     label.setObjectName("messageLabel")
@@ -57,8 +71,13 @@ def set_message(label: QLabel, text: str, severity: str = "error") -> None:
 class DialogBanner(QFrame):
     """The strip at the top of the start-up dialogs: app icon, a title and one line of context."""
 
-    def __init__(self, title: str, subtitle: str = "", icon: QIcon | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        subtitle: str = "",
+        icon: QIcon | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("dialogBanner")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -110,8 +129,13 @@ class PageHeader(QWidget):
 class IconLabel(QLabel):
     """A themed icon at a fixed size, re-rendered when the palette (the theme) changes."""
 
-    def __init__(self, icon: QIcon, size: int, mode: QIcon.Mode = QIcon.Mode.Normal,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        icon: QIcon,
+        size: int,
+        mode: QIcon.Mode = QIcon.Mode.Normal,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._icon, self._size, self._mode = icon, size, mode
         self.setFixedSize(size, size)
@@ -123,5 +147,6 @@ class IconLabel(QLabel):
             self._render()
 
     def _render(self) -> None:
-        self.setPixmap(self._icon.pixmap(QSize(self._size, self._size),
-                                         self.devicePixelRatioF(), self._mode))
+        self.setPixmap(
+            self._icon.pixmap(QSize(self._size, self._size), self.devicePixelRatioF(), self._mode)
+        )

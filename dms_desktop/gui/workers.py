@@ -114,8 +114,9 @@ def run_in_background(
     if on_error is not None:
         task.sig_error.connect(on_error)
     else:
-        task.sig_error.connect(lambda exc: log.error(
-            "background task %s failed", task.name, exc_info=exc))
+        task.sig_error.connect(
+            lambda exc: log.error("background task %s failed", task.name, exc_info=exc)
+        )
     if progress is not None:
         task.sig_progress.connect(progress)
     _running.add(task)

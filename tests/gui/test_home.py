@@ -30,28 +30,58 @@ def _refresh(qtbot, page: HomePage) -> None:  # type: ignore[no-untyped-def]
 def test_tiles_show_the_counts_of_the_database(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     page = _home(qtbot, main_window)
     counts = {name: tile.value.text() for name, tile in page.tiles.items()}
-    assert counts == {"connections": "0", "mappings": "0", "jobs": "0", "schedules": "0",
-                      "users": "1"}
+    assert counts == {
+        "connections": "0",
+        "mappings": "0",
+        "jobs": "0",
+        "schedules": "0",
+        "users": "1",
+    }
     assert not page.runs_view.isVisible() and page.empty_label.isVisible()
 
     now = utcnow()
     with write_tx(main_window.ws.engine) as conn:
-        conn.execute(dms_dbcondtls.insert().values(
-            connm="Sales DW", dbtyp="POSTGRESQL", dbhost="dw.example", dbport=5432,
-            dbname="dw", dbuser="loader", curflg="Y", reccrdt=now))
-        conn.execute(dms_dbcondtls.insert().values(  # an old version: not counted
-            connm="Old", dbtyp="SQLITE", dbname="/tmp/x.db", curflg="N", reccrdt=now))
-        conn.execute(dms_prclog.insert().values(
-            mapref="DIM_CUSTOMER", status="SUCCESS", strtdt=datetime(2025, 5, 2, 1, 0, 0),
-            enddt=datetime(2025, 5, 2, 1, 2, 30), insrows=1500, updrows=25))
+        conn.execute(
+            dms_dbcondtls.insert().values(
+                connm="Sales DW",
+                dbtyp="POSTGRESQL",
+                dbhost="dw.example",
+                dbport=5432,
+                dbname="dw",
+                dbuser="loader",
+                curflg="Y",
+                reccrdt=now,
+            )
+        )
+        conn.execute(
+            dms_dbcondtls.insert().values(  # an old version: not counted
+                connm="Old", dbtyp="SQLITE", dbname="/tmp/x.db", curflg="N", reccrdt=now
+            )
+        )
+        conn.execute(
+            dms_prclog.insert().values(
+                mapref="DIM_CUSTOMER",
+                status="SUCCESS",
+                strtdt=datetime(2025, 5, 2, 1, 0, 0),
+                enddt=datetime(2025, 5, 2, 1, 2, 30),
+                insrows=1500,
+                updrows=25,
+            )
+        )
     _refresh(qtbot, page)
     assert page.tiles["connections"].value.text() == "1"
     assert page.runs_view.isVisible()
     model = page.runs_model
     assert model.rowCount() == 1 and model.columnCount() == len(COLUMNS)
     row = [model.index(0, c).data() for c in range(len(COLUMNS))]
-    assert row == ["DIM_CUSTOMER", "SUCCESS", "2025-05-02 01:00:00", "2025-05-02 01:02:30",
-                   "2:30", "1,525"]
+    assert row == [
+        "DIM_CUSTOMER",
+        "SUCCESS",
+        "2025-05-02 01:00:00",
+        "2025-05-02 01:02:30",
+        "2:30",
+        "1,525",
+    ]
     assert page.updated_label.text().startswith("Updated ")
 
 

@@ -32,7 +32,10 @@ def _login_dialog(qtbot, ws: Workspace) -> LoginDialog:  # type: ignore[no-untyp
 
 
 def test_right_password_opens_main_window_with_user_in_status_bar(
-    qtbot, settings: Settings, ws: Workspace, admin: CurrentUser  # type: ignore[no-untyped-def]
+    qtbot,
+    settings: Settings,
+    ws: Workspace,
+    admin: CurrentUser,  # type: ignore[no-untyped-def]
 ) -> None:
     prefs.set_value(prefs.LAST_USER, ADMIN)
     session = Session(settings)
@@ -57,7 +60,9 @@ def test_right_password_opens_main_window_with_user_in_status_bar(
 
 
 def test_wrong_password_shows_inline_message_and_stays(
-    qtbot, ws: Workspace, admin: CurrentUser  # type: ignore[no-untyped-def]
+    qtbot,
+    ws: Workspace,
+    admin: CurrentUser,  # type: ignore[no-untyped-def]
 ) -> None:
     dialog = _login_dialog(qtbot, ws)
     _log_in(qtbot, dialog, "not the password")
@@ -70,7 +75,9 @@ def test_wrong_password_shows_inline_message_and_stays(
 
 
 def test_five_wrong_passwords_lock_the_account(
-    qtbot, ws: Workspace, admin: CurrentUser  # type: ignore[no-untyped-def]
+    qtbot,
+    ws: Workspace,
+    admin: CurrentUser,  # type: ignore[no-untyped-def]
 ) -> None:
     dialog = _login_dialog(qtbot, ws)
     for _ in range(MAX_FAILED - 1):
@@ -85,7 +92,9 @@ def test_five_wrong_passwords_lock_the_account(
 
 
 def test_expired_password_is_changed_then_logs_in(
-    qtbot, ws: Workspace, admin: CurrentUser  # type: ignore[no-untyped-def]
+    qtbot,
+    ws: Workspace,
+    admin: CurrentUser,  # type: ignore[no-untyped-def]
 ) -> None:
     UserService(ws, admin).add_user("ops", "Operator", "first long password", must_change=True)
     dialog = LoginDialog(ws, username="ops")
@@ -108,7 +117,8 @@ def test_expired_password_is_changed_then_logs_in(
 
 
 def test_first_run_creates_the_administrator(
-    qtbot, ws: Workspace  # type: ignore[no-untyped-def]
+    qtbot,
+    ws: Workspace,  # type: ignore[no-untyped-def]
 ) -> None:
     dialog = FirstRunDialog(ws)
     qtbot.addWidget(dialog)
@@ -133,7 +143,9 @@ def test_first_run_creates_the_administrator(
 
 
 def test_session_on_empty_workspace_asks_for_the_first_admin(
-    qtbot, settings: Settings, ws: Workspace  # type: ignore[no-untyped-def]
+    qtbot,
+    settings: Settings,
+    ws: Workspace,  # type: ignore[no-untyped-def]
 ) -> None:
     session = Session(settings)
     session.start()

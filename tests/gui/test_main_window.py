@@ -81,7 +81,9 @@ def test_theme_switch_applies_and_persists(qtbot, main_window: MainWindow, qapp)
     assert QSettings().value(prefs.THEME) == "light"
 
 
-def test_window_state_and_last_module_are_restored(qtbot, ws: Workspace, admin: CurrentUser) -> None:  # type: ignore[no-untyped-def]
+def test_window_state_and_last_module_are_restored(
+    qtbot, ws: Workspace, admin: CurrentUser
+) -> None:  # type: ignore[no-untyped-def]
     first = MainWindow(ws, admin)
     qtbot.addWidget(first)
     first.show()
@@ -144,7 +146,8 @@ def test_copy_from_a_table_is_tab_separated(qtbot, main_window: MainWindow) -> N
     view.selectAll()
     main_window.menus.edit.copy.trigger()
     assert QGuiApplication.clipboard().text() == (
-        "MAP_A\tSUCCESS\t2025-03-01 02:00:00\t2025-03-01 02:01:05\t1:05\t1,200")
+        "MAP_A\tSUCCESS\t2025-03-01 02:00:00\t2025-03-01 02:01:05\t1:05\t1,200"
+    )
 
 
 def test_log_out_returns_to_login(qtbot, settings, ws: Workspace, admin: CurrentUser) -> None:  # type: ignore[no-untyped-def]

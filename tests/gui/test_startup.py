@@ -38,7 +38,9 @@ def restore_process_hooks(qapp, monkeypatch: pytest.MonkeyPatch):  # type: ignor
 
 
 def test_main_with_demo_workspace_logs_in_and_quits(
-    qtbot, dms_home: Path, restore_process_hooks  # type: ignore[no-untyped-def]
+    qtbot,
+    dms_home: Path,
+    restore_process_hooks,  # type: ignore[no-untyped-def]
 ) -> None:
     seen: dict[str, object] = {}
 
@@ -88,7 +90,8 @@ def test_main_with_demo_workspace_logs_in_and_quits(
 
 
 def test_unreadable_workspace_shows_its_message_and_ends(
-    qtbot, settings: Settings  # type: ignore[no-untyped-def]
+    qtbot,
+    settings: Settings,  # type: ignore[no-untyped-def]
 ) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.default_workspace.write_bytes(b"this is not a database, just text" * 10)

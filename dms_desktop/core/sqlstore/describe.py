@@ -20,11 +20,14 @@ from typing import Any
 
 import sqlglot
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlglot import exp
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
-from dms_desktop.core.sqlstore.errors import sql_error
+from dms_desktop.core.errors import describe_db_error
+from dms_desktop.core.sqlstore.errors import ConnectionFailed, sql_error
 from dms_desktop.core.sqlstore.validate import strip_statement
 
 WRAP_PREFIX = "SELECT * FROM (\n"
@@ -32,6 +35,7 @@ _PG_TYPES: weakref.WeakKeyDictionary[Engine, dict[int, str]] = weakref.WeakKeyDi
 _PG_LOCK = threading.Lock()
 _PG_SIZED = {1043, 1042}  # varchar, bpchar: internal_size is the declared length
 _PG_NUMERIC = 1700
+_PG_MAX_PRECISION = 1000  # psycopg2 reports 65535 for an unconstrained numeric
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,20 @@ def dbapi_error(engine: Engine) -> type[Exception]:
     return error
 
 
+def checkout(engine: Engine) -> PoolProxiedConnection:
+    """A pooled DBAPI connection of our own; a failure to connect says why in plain words."""
+    try:
+        return engine.raw_connection()
+    except (DBAPIError, dbapi_error(engine)) as exc:  # the pool raises the driver's own
+        raise ConnectionFailed(f"Cannot connect to the database: {describe_db_error(exc)}") from exc
+
+
+def is_disconnect(engine: Engine, exc: Exception, dbapi_conn: Any, cursor: Any) -> bool:
+    """Did the error lose the connection (server restart, terminated backend)?"""
+    error: Any = exc
+    return bool(engine.dialect.is_disconnect(error, dbapi_conn, cursor))
+
+
 def wrap_describe(sql: str, backend: str) -> tuple[str, int]:
     """The no-row statement that describes ``sql``, and the offset of ``sql`` in it."""
     body = strip_statement(sql)
@@ -82,17 +100,18 @@ def describe_columns(engine: Engine, sql: str, dialect: str) -> list[ResultColum
     """
     backend = backend_of(engine)
     lead = len(sql) - len(sql.lstrip())
-    raw = engine.raw_connection()
+    raw = checkout(engine)
     try:
         if backend == "sqlite":
             return _describe_sqlite(engine, raw.dbapi_connection, sql, lead)
         sent, prefix = wrap_describe(sql, backend)
-        cur = raw.dbapi_connection.cursor()
+        dbapi_conn: Any = raw.dbapi_connection
+        cur = dbapi_conn.cursor()
         try:
             try:
                 cur.execute(sent)
             except dbapi_error(engine) as exc:
-                if engine.dialect.is_disconnect(exc, raw.dbapi_connection, cur):
+                if is_disconnect(engine, exc, dbapi_conn, cur):
                     raw.invalidate()
                 raise sql_error(exc, sql, prefix=prefix - lead, sent=sent) from exc
             return result_columns(engine, raw.dbapi_connection, cur.description or ())
@@ -142,7 +161,7 @@ def pg_type_names(engine: Engine, dbapi_conn: Any, oids: Sequence[int]) -> dict[
 def _pg_type(d: Any, names: dict[int, str]) -> str:
     name = names.get(int(d[1]), f"oid {d[1]}")
     size, precision, scale = d[3], d[4], d[5]
-    if d[1] == _PG_NUMERIC and precision and precision > 0:
+    if d[1] == _PG_NUMERIC and precision and 0 < precision <= _PG_MAX_PRECISION:
         return f"{name}({precision},{scale or 0})"
     if d[1] in _PG_SIZED and size and size > 0:
         return f"{name}({size})"
@@ -165,7 +184,7 @@ def _mysql_type(d: Any) -> str:
 
     codes = {v: k.lower() for k, v in vars(FIELD_TYPE).items() if k.isupper() and k != "CHAR"}
     codes.update({246: "decimal", 253: "varchar", 254: "char", 3: "int", 8: "bigint"})
-    name = codes.get(d[1], f"type {d[1]}")
+    name: str = codes.get(d[1], f"type {d[1]}")
     if name == "decimal" and d[4]:
         scale = d[5] or 0
         # The length counts the sign and the decimal point.
@@ -200,7 +219,7 @@ def _infer_sqlite_types(cur: Any, sql: str, count: int) -> list[str]:
     blank = [""] * count
     try:
         tree = sqlglot.parse_one(strip_statement(sql), read="sqlite")
-        schema: dict[str, dict[str, str]] = {}
+        schema: dict[str, object] = {}
         for table in tree.find_all(exp.Table):
             quoted = exp.to_identifier(table.name, quoted=True).sql("sqlite")
             pragma = (

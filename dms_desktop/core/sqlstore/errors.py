@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from dms_desktop.core.errors import DmsError, ValidationError, describe_db_error
 
@@ -40,6 +41,10 @@ class SqlError(ValidationError):
     @property
     def problem(self) -> SqlProblem:
         return SqlProblem(self.line, self.column, self.reason)
+
+
+class ConnectionFailed(DmsError):
+    """The source database cannot be reached (host, port, credentials, file)."""
 
 
 class QueryCancelled(DmsError):
@@ -76,7 +81,7 @@ _SQLITE_NEAR = re.compile(r'near "(?P<near>[^"]+)": syntax error')
 def driver_text(exc: BaseException) -> str:
     """The driver's message; PyMySQL's ``str()`` is the repr of ``(code, message)``."""
     orig = getattr(exc, "orig", None) or exc
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = getattr(orig, "args", ())
     if len(args) >= 2 and isinstance(args[0], int) and isinstance(args[1], str):
         return args[1]
     return str(orig)
@@ -89,7 +94,7 @@ def _db_offset(exc: BaseException, sent: str, skip: int) -> int | None:
     position = getattr(diag, "statement_position", None) if diag is not None else None
     if position:
         return int(position) - 1
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = getattr(orig, "args", ())
     ora = args[0] if args else None
     offset = getattr(ora, "offset", None)  # python-oracledb: _Error.offset
     if isinstance(offset, int) and offset > 0:
@@ -100,11 +105,11 @@ def _db_offset(exc: BaseException, sent: str, skip: int) -> int | None:
         base = offset_of(sent, int(m.group("line")), 1)
         found = sent.find(m.group("near")[:40], base) if m.group("near") else -1
         return found if found >= 0 else base
-    m = _SQLITE_NEAR.search(text)
-    if m:
-        pattern = re.compile(rf"(?<![\w]){re.escape(m.group('near'))}(?![\w])")
-        found = pattern.search(sent, skip)
-        return found.start() if found else None
+    near = _SQLITE_NEAR.search(text)
+    if near:
+        pattern = re.compile(rf"(?<![\w]){re.escape(near.group('near'))}(?![\w])")
+        hit = pattern.search(sent, skip)
+        return hit.start() if hit else None
     return None
 
 

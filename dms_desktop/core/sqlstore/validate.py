@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sqlglot
-from sqlglot import exp
+from sqlglot import Token, TokenType, exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
 
 from dms_desktop.core.sqlstore.errors import SqlError, SqlProblem, line_col
 
@@ -201,13 +201,13 @@ def _plain(description: str) -> str:
     return re.sub(r"<Token token_type: [^,]+, text: ([^,]*),[^>]*>", r'"\1"', description)
 
 
-def _kind(expression: exp.Expression) -> str:
+def _kind(expression: Any) -> str:
     if isinstance(expression, exp.Command):
         return str(expression.this).upper()
     if isinstance(expression, exp.Create | exp.Drop):
         kind = expression.args.get("kind")
-        return f"{expression.key.upper()} {kind}" if kind else expression.key.upper()
-    return expression.key.upper()
+        return f"{str(expression.key).upper()} {kind}" if kind else str(expression.key).upper()
+    return str(expression.key).upper()
 
 
 def _problem_at(sql: str, offset: int, message: str) -> SqlProblem:

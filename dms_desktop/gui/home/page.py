@@ -65,7 +65,9 @@ class CountTile(QFrame):
 
     def set_clickable(self, clickable: bool) -> None:
         self.setProperty("clickable", clickable)
-        self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
+        self.setCursor(
+            Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor
+        )
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         super().mouseReleaseEvent(event)
@@ -89,7 +91,9 @@ class HomePage(QWidget):
         layout.setContentsMargins(28, 24, 28, 24)
         layout.setSpacing(16)
 
-        header = PageHeader("Home", context.ws.settings.describe(), self)
+        header = PageHeader(
+            "Home", "The workspace at a glance: what it holds and how the last loads went", self
+        )
         self.refresh_button = QPushButton(icon("refresh"), "Refresh", self)
         self.refresh_button.setToolTip("Reload counts and runs (F5)")
         self.refresh_button.clicked.connect(self.refresh)
@@ -168,8 +172,12 @@ class HomePage(QWidget):
     def refresh(self) -> None:
         self.refresh_button.setEnabled(False)
         self.updated_label.setText("Loading…")
-        self._task.start(workspace_overview, self._context.ws,
-                         on_done=self.show_overview, on_error=self._show_error)
+        self._task.start(
+            workspace_overview,
+            self._context.ws,
+            on_done=self.show_overview,
+            on_error=self._show_error,
+        )
 
     @property
     def loading(self) -> bool:
@@ -183,8 +191,7 @@ class HomePage(QWidget):
         for attribute, tile in self.tiles.items():
             tile.set_value(getattr(overview, attribute))
         self.runs_model.set_rows(overview.last_runs)
-        self.runs_stack.setCurrentWidget(
-            self.runs_view if overview.last_runs else self.empty_label)
+        self.runs_stack.setCurrentWidget(self.runs_view if overview.last_runs else self.empty_label)
         self.updated_label.setText(f"Updated {datetime.now():%H:%M:%S}")
         self.refresh_button.setEnabled(True)
         self.sig_loaded.emit(overview)

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSysInfo
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from dms_desktop import APP_NAME
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.resources import app_icon
-from dms_desktop.gui.widgets import DialogBanner, set_message
+from dms_desktop.gui.widgets import DialogBanner, fit_height, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 DIALOG_WIDTH = 460
@@ -39,7 +40,11 @@ class FormDialog(QDialog):
     # -- inline message -----------------------------------------------------------------------
     def show_message(self, text: str, severity: str = "error") -> None:
         set_message(self.ui.messageLabel, text, severity)
-        self.adjustSize()
+        fit_height(self, DIALOG_WIDTH)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        fit_height(self, DIALOG_WIDTH)
+        super().showEvent(event)
 
     def message(self) -> str:
         label: QLabel = self.ui.messageLabel
@@ -59,8 +64,7 @@ class FormDialog(QDialog):
             widget.setEnabled(not busy)
         self.ui.busyBar.setVisible(busy)
 
-    def run(self, fn: Callable[..., Any], *args: Any,
-            on_done: Callable[[Any], None]) -> None:
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None]) -> None:
         self.set_busy(True)
 
         def done(result: Any) -> None:

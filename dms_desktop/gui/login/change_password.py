@@ -14,8 +14,15 @@ from dms_desktop.gui.login.base import FormDialog, host_name
 class ChangePasswordDialog(FormDialog):
     """Accepts with ``self.new_password`` set once the core stored it."""
 
-    def __init__(self, ws: Workspace, username: str, current_password: str = "", *,
-                 reason: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        username: str,
+        current_password: str = "",
+        *,
+        reason: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(Ui_ChangePasswordDialog(), f"Change the password of {username}", parent)
         self.auth = AuthService(ws)
         self.new_password = ""
@@ -43,8 +50,14 @@ class ChangePasswordDialog(FormDialog):
             ui.confirmEdit.clear()
             ui.confirmEdit.setFocus()
             return
-        self.run(self.auth.change_password, ui.usernameEdit.text(), current, new, host_name(),
-                 on_done=lambda _none: self._changed(new))
+        self.run(
+            self.auth.change_password,
+            ui.usernameEdit.text(),
+            current,
+            new,
+            host_name(),
+            on_done=lambda _none: self._changed(new),
+        )
 
     def _changed(self, password: str) -> None:
         self.new_password = password

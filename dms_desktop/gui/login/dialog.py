@@ -20,8 +20,14 @@ class LoginDialog(FormDialog):
 
     sig_logged_in = Signal(object)  # CurrentUser
 
-    def __init__(self, ws: Workspace, *, username: str = "", demo_hint: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        username: str = "",
+        demo_hint: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(Ui_LoginDialog(), f"Log in to {ws.settings.describe()}", parent)
         self.ws = ws
         self.auth = AuthService(ws)
@@ -70,11 +76,13 @@ class LoginDialog(FormDialog):
     def _offer_password_change(self, exc: PasswordExpired) -> None:
         self.show_message(exc.message, "info")
         username = self.ui.usernameEdit.text().strip()
-        dialog = ChangePasswordDialog(self.ws, username, self.ui.passwordEdit.text(),
-                                      reason=exc.message, parent=self)
+        dialog = ChangePasswordDialog(
+            self.ws, username, self.ui.passwordEdit.text(), reason=exc.message, parent=self
+        )
         dialog.accepted.connect(lambda: self._log_in_with(username, dialog.new_password))
-        dialog.rejected.connect(lambda: self.show_message(
-            "The password was not changed; you can log in once it is."))
+        dialog.rejected.connect(
+            lambda: self.show_message("The password was not changed; you can log in once it is.")
+        )
         self.change_dialog = dialog
         dialog.open()
 

@@ -27,8 +27,8 @@ class FirstRunDialog(FormDialog):
         self.user: CurrentUser | None = None
         ui = self.ui
         ui.usernameEdit.setText(DEFAULT_ADMIN)
-        ui.policyLabel.setText(f"Password: {PASSWORD_POLICY_TEXT}")
-        ui.okButton.clicked.connect(self.create)
+        ui.policyLabel.setText(PASSWORD_POLICY_TEXT)
+        ui.okButton.clicked.connect(self.create_admin)
         ui.cancelButton.clicked.connect(self.reject)
         ui.passwordEdit.setFocus()
 
@@ -36,7 +36,7 @@ class FirstRunDialog(FormDialog):
         ui = self.ui
         return [ui.usernameEdit, ui.passwordEdit, ui.confirmEdit, ui.okButton]
 
-    def create(self) -> None:
+    def create_admin(self) -> None:
         ui = self.ui
         username = ui.usernameEdit.text().strip()
         password, confirm = ui.passwordEdit.text(), ui.confirmEdit.text()
@@ -48,8 +48,9 @@ class FirstRunDialog(FormDialog):
             ui.confirmEdit.clear()
             ui.confirmEdit.setFocus()
             return
-        self.run(self.auth.create_first_admin, username, password, host_name(),
-                 on_done=self._created)
+        self.run(
+            self.auth.create_first_admin, username, password, host_name(), on_done=self._created
+        )
 
     def _created(self, user: CurrentUser) -> None:
         self.user = user
