@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from dms_desktop.core.metadata.tables import (
     dms_dbcondtls,
@@ -53,7 +53,12 @@ def workspace_overview(ws: Workspace) -> Overview:
         .where(users.c.is_active.is_(True))
         .scalar_subquery(),
     )
-    loaded = func.coalesce(dms_prclog.c.insrows, 0) + func.coalesce(dms_prclog.c.updrows, 0)
+    ins, upd = dms_prclog.c.insrows, dms_prclog.c.updrows
+    # NULL while a run has not counted anything yet (RUNNING), not a misleading 0.
+    loaded = case(
+        (ins.is_(None) & upd.is_(None), None),
+        else_=func.coalesce(ins, 0) + func.coalesce(upd, 0),
+    )
     runs = (
         select(
             dms_prclog.c.mapref,

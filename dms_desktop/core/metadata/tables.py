@@ -145,6 +145,7 @@ dms_mapr = Table(
     Column("blkprcrows", Integer),
     Column("trgconid", Integer, ForeignKey("dms_dbcondtls.conid")),
     Column("srcgone", String(10), nullable=False, server_default="IGNORE"),  # IGNORE | CLOSE
+    Column("errthrsh", Integer),  # rejected rows a run tolerates before it fails
     Column("mapver", Integer, nullable=False, server_default="1"),
     Column("lgvrfyflg", String(1), nullable=False, server_default="N"),
     Column("lgvrfydt", Timestamp),

@@ -1,0 +1,1 @@
+"""Mappings (DMS_MAPR / DMS_MAPRDTL): model, repository, validation, DDL, spec import/export."""
