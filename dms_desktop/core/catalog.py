@@ -113,9 +113,13 @@ class Catalog:
                 keys = set(insp.get_pk_constraint(table, schema).get("constrained_columns") or ())
             except NotImplementedError:
                 keys = set()
+            # SQLite reports its INTEGER PRIMARY KEY (the rowid) as nullable: a key never is.
             return [
                 ColumnInfo(
-                    c["name"], self._type(c), bool(c.get("nullable", True)), c["name"] in keys
+                    c["name"],
+                    self._type(c),
+                    bool(c.get("nullable", True)) and c["name"] not in keys,
+                    c["name"] in keys,
                 )
                 for c in columns
             ]

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
-from dms_desktop.core.errors import ValidationError
+from dms_desktop.core.errors import DmsError, ValidationError
 from dms_desktop.core.sqlstore import export as export_mod
 from dms_desktop.core.sqlstore.errors import QueryCancelled
 from dms_desktop.core.sqlstore.export import export_query, xlsx_value
@@ -41,7 +41,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
                 (1, None, None, None, None),
                 (2, BIG, b"\x00\xffA", "9999-12-31 23:59:59", 12.5),
                 (3, "=1+1", b"", "10000-01-01", -3),
-                (4, "line\nbreak, \"quoted\"", None, "1850-03-01", 0.1),
+                (4, 'line\nbreak, "quoted"', None, "1850-03-01", 0.1),
             ],
         )
     yield engine
@@ -127,7 +127,7 @@ def test_postgres_xlsx_values(pg_engine: Engine, tmp_path: Path) -> None:
     first = rows[1]
     assert first[:3] == (1, None, 0.25)
     assert first[3] == "1850-01-01"  # before Excel's calendar: text
-    assert first[4].date() == date(2024, 2, 29)  # type: ignore[union-attr]
+    assert first[4].date() == date(2024, 2, 29)
     assert first[5] == "10000-01-01" and first[6] == "12345678901234567890"
     assert first[7] == "dead" and first[8] is True and isinstance(first[9], str)
 
@@ -152,13 +152,19 @@ def test_xlsx_value_rules() -> None:
 
 
 def _cancel_soon(state: TaskState, seconds: float) -> threading.Thread:
-    thread = threading.Thread(target=lambda: (time.sleep(seconds), state.cancel()))
+    def later() -> None:
+        time.sleep(seconds)
+        state.cancel()
+
+    thread = threading.Thread(target=later)
     thread.start()
     return thread
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-def test_cancel_removes_the_partial_file(sqlite_engine: Engine, tmp_path: Path, suffix: str) -> None:
+def test_cancel_removes_the_partial_file(
+    sqlite_engine: Engine, tmp_path: Path, suffix: str
+) -> None:
     out = tmp_path / f"endless{suffix}"
     state = TaskState()
     canceller = _cancel_soon(state, 0.5)
@@ -195,3 +201,8 @@ def test_refusals(sqlite_engine: Engine, tmp_path: Path) -> None:
         export_query(sqlite_engine, "sqlite", "SELECT 1", tmp_path / "no" / "x.csv")
     with pytest.raises(ValidationError, match="Only a query"):
         export_query(sqlite_engine, "sqlite", "DELETE FROM odd", tmp_path / "x.csv")
+    folder = tmp_path / "a-folder.csv"
+    folder.mkdir()
+    with pytest.raises(DmsError, match="Cannot write"):
+        export_query(sqlite_engine, "sqlite", "SELECT 1", folder)
+    _no_leftovers(tmp_path)

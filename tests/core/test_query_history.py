@@ -25,7 +25,9 @@ def test_recorded_newest_first_per_connection(workspace: Workspace) -> None:
     assert len(history(workspace, 1, limit=1)) == 1
 
 
-def test_history_is_bounded_and_checked(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_is_bounded_and_checked(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(history_mod, "KEEP", 3)
     for i in range(5):
         record_history(workspace, 7, "alice", f"SELECT {i}", 1, 1, "OK", "x" * 5000)

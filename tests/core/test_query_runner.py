@@ -60,7 +60,11 @@ def _run_all(engine: Engine, dialect: str, sql: str) -> list[tuple[object, ...]]
 
 
 def _cancel_after(run: QueryRun, seconds: float) -> threading.Thread:
-    thread = threading.Thread(target=lambda: (time.sleep(seconds), run.cancel()))
+    def later() -> None:
+        time.sleep(seconds)
+        run.cancel()
+
+    thread = threading.Thread(target=later)
     thread.start()
     return thread
 
@@ -69,7 +73,9 @@ def _cancel_after(run: QueryRun, seconds: float) -> threading.Thread:
 def test_postgres_streams_from_a_server_side_cursor(pg_engine: Engine) -> None:
     # Ten million rows: a client-side cursor would take many seconds and gigabytes.
     started = time.perf_counter()
-    run = QueryRun(pg_engine, "postgres", "SELECT n, md5(n::text) AS h FROM generate_series(1, 10000000) n")
+    run = QueryRun(
+        pg_engine, "postgres", "SELECT n, md5(n::text) AS h FROM generate_series(1, 10000000) n"
+    )
     run.start()
     first = run.fetch(500)
     assert time.perf_counter() - started < 3
@@ -83,7 +89,9 @@ def test_postgres_streams_from_a_server_side_cursor(pg_engine: Engine) -> None:
 
 @pytest.mark.pg
 def test_postgres_small_result_releases_its_connection(pg_engine: Engine) -> None:
-    run = QueryRun(pg_engine, "postgres", "SELECT n FROM generate_series(1, 1200) n", fetch_size=500)
+    run = QueryRun(
+        pg_engine, "postgres", "SELECT n FROM generate_series(1, 1200) n", fetch_size=500
+    )
     run.start()
     pages = [len(run.fetch()) for _ in range(3)]
     assert pages == [500, 500, 200] and run.exhausted and run.rowcount == 1200
@@ -170,7 +178,9 @@ def test_postgres_dates_python_cannot_hold_arrive_as_text(pg_engine: Engine) -> 
 
 
 def test_sqlite_ddl_dml_and_odd_values(sqlite_engine: Engine) -> None:
-    with QueryRun(sqlite_engine, "sqlite", "CREATE TABLE t (id INTEGER, at DATETIME, b BLOB)") as ddl:
+    with QueryRun(
+        sqlite_engine, "sqlite", "CREATE TABLE t (id INTEGER, at DATETIME, b BLOB)"
+    ) as ddl:
         ddl.start()
         assert ddl.columns == [] and ddl.exhausted
     with QueryRun(
@@ -239,7 +249,9 @@ def test_sorted_sql_quotes_the_column(sqlite_engine: Engine, name: str) -> None:
 
 @pytest.mark.pg
 def test_sorted_sql_on_postgres(pg_engine: Engine) -> None:
-    sql = sorted_sql('SELECT n AS "select" FROM generate_series(1, 3) n -- note', "select", False, "postgres")
+    sql = sorted_sql(
+        'SELECT n AS "select" FROM generate_series(1, 3) n -- note', "select", False, "postgres"
+    )
     assert _run_all(pg_engine, "postgres", sql) == [(1,), (2,), (3,)]
 
 

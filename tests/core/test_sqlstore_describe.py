@@ -87,7 +87,11 @@ def test_sqlite_describe_calls_no_row_function(sqlite_engine: Engine) -> None:
 
     @event.listens_for(sqlite_engine, "connect")
     def _register(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.create_function("boom", 1, lambda v: calls.append(v) or 1)
+        def boom(value: Any) -> int:
+            calls.append(value)
+            return 1
+
+        dbapi_conn.create_function("boom", 1, boom)
 
     sqlite_engine.dispose()  # new connections get the function
     cols = describe_columns(sqlite_engine, "SELECT boom(id) AS b FROM orders", "sqlite")

@@ -52,7 +52,12 @@ def sql(workspace: Workspace, source: Engine) -> SqlService:
 
 def test_save_versions_and_diff(sql: SqlService, conid: int, workspace: Workspace) -> None:
     v1 = sql.save("SQL_001", "SELECT id\nFROM customers;\r\n", conid, "Customers")
-    assert (v1.version, v1.current, v1.text, v1.updated_by) == (1, True, "SELECT id\nFROM customers", "alice")
+    assert (v1.version, v1.current, v1.text, v1.updated_by) == (
+        1,
+        True,
+        "SELECT id\nFROM customers",
+        "alice",
+    )
     assert sql.save("SQL_001", "SELECT id\nFROM customers", conid, "Customers").version == 1
     v2 = sql.save("SQL_001", "SELECT id, name\nFROM customers", conid, "Customers")
     assert v2.version == 2
@@ -75,7 +80,9 @@ def test_save_versions_and_diff(sql: SqlService, conid: int, workspace: Workspac
     assert [m.code for m in sql.list()] == ["SQL_001"]
 
 
-def test_connection_change_is_a_new_version(sql: SqlService, conid: int, workspace: Workspace) -> None:
+def test_connection_change_is_a_new_version(
+    sql: SqlService, conid: int, workspace: Workspace
+) -> None:
     other = _add_connection(workspace, "ERP2")
     sql.save("Q", "SELECT 1", conid)
     assert sql.save("Q", "SELECT 1", other).version == 2
@@ -163,6 +170,28 @@ def test_permissions(workspace: Workspace, source: Engine, conid: int) -> None:
         viewer.save("SQL_002", "SELECT 2", conid)
     with pytest.raises(PermissionDenied, match="may not delete"):
         viewer.delete("SQL_001")
-    nobody = SqlService(workspace, CurrentUser(3, "n", (), frozenset()), lambda _c: (source, "sqlite"))
+    nobody = SqlService(
+        workspace, CurrentUser(3, "n", (), frozenset()), lambda _c: (source, "sqlite")
+    )
     with pytest.raises(PermissionDenied):
         nobody.list()
+
+
+def test_default_engine_provider_uses_the_connection_service(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from dms_desktop.core.connections.model import ConnectionDef
+    from dms_desktop.core.connections.service import ConnectionService
+
+    path = tmp_path / "erp2.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE customers (id INTEGER, name TEXT)")
+    engine.dispose()
+    defn = ConnectionService(workspace, ADMIN).create(
+        ConnectionDef(name="ERP_FILE", dbtype="SQLITE", database=str(path))
+    )
+    service = SqlService(workspace, ADMIN)  # no provider: resolved through ConnectionService
+    service.save("SQL_001", "SELECT id, name FROM customers", defn.conid)
+    result = service.validate("SQL_001")
+    assert result.ok and [c.name for c in result.columns] == ["id", "name"]

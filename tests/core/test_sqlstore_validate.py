@@ -119,7 +119,11 @@ def test_split_survives_an_unterminated_string() -> None:
 def test_oracle_plsql_block_runs_to_its_slash() -> None:
     script = "SELECT 1 FROM dual;\nBEGIN\n  x := 1;\n  y := 2;\nEND;\n/\nSELECT 2 FROM dual"
     texts = [s.text for s in split_statements(script, "oracle")]
-    assert texts == ["SELECT 1 FROM dual", "BEGIN\n  x := 1;\n  y := 2;\nEND;", "SELECT 2 FROM dual"]
+    assert texts == [
+        "SELECT 1 FROM dual",
+        "BEGIN\n  x := 1;\n  y := 2;\nEND;",
+        "SELECT 2 FROM dual",
+    ]
 
 
 def test_statement_at_the_cursor() -> None:

@@ -138,12 +138,16 @@ class ConnectionService:
 
     def engine(self, key: str | int) -> Engine:
         """The pooled engine of a connection, for running SQL (needs "sql" view)."""
+        return self.engine_and_dialect(key)[0]
+
+    def engine_and_dialect(self, key: str | int) -> tuple[Engine, str]:
+        """Engine plus sqlglot dialect: what SQL, mappings and loads need ("sql" view)."""
         self.actor.require("sql", "view")
         with self.ws.engine.connect() as conn:
             defn = _from_row(self._row(conn, key))
         assert defn.conid is not None
         conid = defn.conid
-        return ENGINES.get(self._scope, defn, lambda: self._password(conid))
+        return ENGINES.get(self._scope, defn, lambda: self._password(conid)), defn.dialect
 
     # --- writing -------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from typing import IO, Any
 
 from sqlalchemy import Engine
 
-from dms_desktop.core.errors import ValidationError
+from dms_desktop.core.errors import DmsError, ValidationError
 from dms_desktop.core.sqlstore.describe import backend_of, checkout, dbapi_error, is_disconnect
 from dms_desktop.core.sqlstore.errors import QueryCancelled, sql_error
 from dms_desktop.core.sqlstore.runner import QueryRun
@@ -89,9 +89,11 @@ def export_query(
             sink = _CsvSink(temp) if kind == ".csv" else _XlsxSink(temp)
             rows = _stream(engine, dialect, sql, sink, state, fetch_size)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         with suppress(OSError):
             temp.unlink()
+        if isinstance(exc, OSError):
+            raise DmsError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
         raise
     return ExportResult(rows, path, time.perf_counter() - started)
 

@@ -76,6 +76,7 @@ class QueryRun:
         self._cancelled = False
         self._closed = False
         self._server_done = False
+        self._started = False
         self._server_id: int | None = None
         self._pending: list[tuple[Any, ...]] = []
 
@@ -95,6 +96,9 @@ class QueryRun:
         """Execute on a dedicated connection; a query's first page is read here on PostgreSQL."""
         if not self._body:
             raise SqlError("Nothing to run: the statement is empty.")
+        if self._started:
+            raise RuntimeError("a QueryRun starts once: make a new one to run again")
+        self._started = True
         raw = checkout(self.engine)
         with self._lock:
             self._raw = raw
@@ -110,7 +114,10 @@ class QueryRun:
             # A named cursor describes its columns only after the first FETCH.
             self._pending = self._fetch_raw(self.fetch_size)
         if cur.description:
-            self.columns = result_columns(self.engine, raw.dbapi_connection, cur.description)
+            description = cur.description
+            self.columns = self._run(
+                lambda: result_columns(self.engine, raw.dbapi_connection, description)
+            )
             self.rowcount = max(self.rowcount, 0)
         else:
             self.rowcount = cur.rowcount

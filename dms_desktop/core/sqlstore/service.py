@@ -107,8 +107,7 @@ def _connection_engines(ws: Workspace, actor: CurrentUser) -> EngineProvider:
     def provide(conid: int) -> tuple[Engine, str]:
         from dms_desktop.core.connections.service import ConnectionService
 
-        service = ConnectionService(ws, actor)
-        return service.engine(conid), service.get(conid).dialect
+        return ConnectionService(ws, actor).engine_and_dialect(conid)
 
     return provide
 
