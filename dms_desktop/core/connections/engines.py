@@ -7,13 +7,16 @@ by anyone (another process included) yields a new engine and the old one is disp
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
 from dms_desktop.core.connections.model import ConnectionDef
+from dms_desktop.core.engine import hashing
 
 
 def build_engine(defn: ConnectionDef, password: str | None, **kwargs: Any) -> Engine:
@@ -21,12 +24,26 @@ def build_engine(defn: ConnectionDef, password: str | None, **kwargs: Any) -> En
         defn.url(password), pool_pre_ping=True, connect_args=defn.connect_args(), **kwargs
     )
     if defn.dbtype == "SQLITE":
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.execute("PRAGMA busy_timeout=30000")
-
+        _sqlite_events(engine)
     return engine
+
+
+def _sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+        # Transactions under our control: pysqlite would otherwise run DDL outside them,
+        # and a load (staging DDL + merge) must be all-or-nothing.
+        dbapi_conn.isolation_level = None
+        dbapi_conn.create_function(hashing.SQLITE_MD5, 1, hashing.sqlite_md5, deterministic=True)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+# SQLite has no decimal type: store decimals as their text, NUMERIC affinity does the rest.
+sqlite3.register_adapter(Decimal, str)
 
 
 class EngineCache:

@@ -26,7 +26,7 @@ target dialect, so the hash is computed where the rows are (set-based, no Python
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,7 +38,13 @@ SEPARATOR = "|"
 
 # Categories of target types; see types_category() for the mapping from SQL types.
 TEXT, NUMBER, FLOAT, DATE, TIMESTAMP, BOOLEAN = (
-    "text", "number", "float", "date", "timestamp", "boolean")
+    "text",
+    "number",
+    "float",
+    "date",
+    "timestamp",
+    "boolean",
+)
 
 
 def canonical_value(value: Any, category: str) -> str:
@@ -75,9 +81,14 @@ def row_hash(values: Sequence[Any], categories: Sequence[str]) -> str:
 class _StringFunctions:
     """``func`` whose results are typed String, so ``+`` renders as ``||``."""
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Callable[..., ColumnElement[Any]]:
         generic = getattr(func, name)
-        return lambda *args: generic(*args, type_=String)
+
+        def call(*args: Any) -> ColumnElement[Any]:
+            result: ColumnElement[Any] = generic(*args, type_=String)
+            return result
+
+        return call
 
 
 _s = _StringFunctions()
@@ -93,15 +104,14 @@ def _pg(col: ColumnElement[Any], category: str) -> ColumnElement[Any]:
     if category == NUMBER:
         return cast(func.trim_scale(cast(col, Numeric())), String)
     if category == FLOAT:
-        return cast(func.trim_scale(func.round(cast(col, Numeric()), 10)),
-                    String)
+        return cast(func.trim_scale(func.round(cast(col, Numeric()), 10)), String)
     if category == DATE:
         return _s.to_char(col, "YYYY-MM-DD")
     if category == TIMESTAMP:
         micro = func.date_part("microseconds", col)
         return _s.to_char(col, "YYYY-MM-DD HH24:MI:SS") + case(
-            (func.mod(cast(micro, Integer), 1000000) != 0,
-             _s.to_char(col, ".US")), else_="")
+            (func.mod(cast(micro, Integer), 1000000) != 0, _s.to_char(col, ".US")), else_=""
+        )
     return case((col.is_(None), null()), (col, "1"), else_="0")
 
 
@@ -113,16 +123,16 @@ def _sqlite(col: ColumnElement[Any], category: str) -> ColumnElement[Any]:
         # NUMERIC affinity keeps 5.00 as INTEGER 5 and 182.90 as REAL 182.9; a REAL is
         # printed with 10 decimals, then trailing zeros and point go (never an exponent).
         fixed = _s.rtrim(_s.rtrim(_s.printf("%.10f", col), "0"), ".")
-        return case((col.is_(None), null()), (func.typeof(col) == "integer", cast(col, String)),
-                    else_=fixed)
+        return case(
+            (col.is_(None), null()), (func.typeof(col) == "integer", cast(col, String)), else_=fixed
+        )
     if category == DATE:
         return _s.strftime("%Y-%m-%d", col)
     if category == TIMESTAMP:
         dot = func.instr(text, ".")
         fraction = _s.substr(_s.substr(text, dot) + "000000", 1, 7)
         has_fraction = (dot > 0) & (cast(func.substr(text, dot + 1), Integer) != 0)
-        return _s.strftime("%Y-%m-%d %H:%M:%S", col) + case((has_fraction, fraction),
-                                                              else_="")
+        return _s.strftime("%Y-%m-%d %H:%M:%S", col) + case((has_fraction, fraction), else_="")
     return case((col.is_(None), null()), (col, "1"), else_="0")
 
 
@@ -137,7 +147,8 @@ def _oracle(col: ColumnElement[Any], category: str) -> ColumnElement[Any]:
         return _s.to_char(col, "YYYY-MM-DD")
     if category == TIMESTAMP:
         return _s.to_char(col, "YYYY-MM-DD HH24:MI:SS") + case(
-            (_s.to_char(col, "FF6") != "000000", "." + _s.to_char(col, "FF6")), else_="")
+            (_s.to_char(col, "FF6") != "000000", "." + _s.to_char(col, "FF6")), else_=""
+        )
     return case((col.is_(None), null()), (col == 1, "1"), else_="0")
 
 
@@ -145,8 +156,9 @@ _BUILDERS = {"postgresql": _pg, "sqlite": _sqlite, "oracle": _oracle}
 SQLITE_MD5 = "dms_md5"
 
 
-def canonical_sql(cols: Sequence[ColumnElement[Any]], categories: Sequence[str],
-                  dialect: str) -> ColumnElement[Any]:
+def canonical_sql(
+    cols: Sequence[ColumnElement[Any]], categories: Sequence[str], dialect: str
+) -> ColumnElement[Any]:
     build = _BUILDERS[dialect]
     parts: list[ColumnElement[Any]] = []
     for col, category in zip(cols, categories, strict=True):
@@ -159,14 +171,15 @@ def canonical_sql(cols: Sequence[ColumnElement[Any]], categories: Sequence[str],
     return text
 
 
-def row_hash_sql(cols: Sequence[ColumnElement[Any]], categories: Sequence[str],
-                 dialect: str) -> ColumnElement[Any]:
+def row_hash_sql(
+    cols: Sequence[ColumnElement[Any]], categories: Sequence[str], dialect: str
+) -> ColumnElement[Any]:
     """MD5 hex (lower case, 32 chars) of the canonical text, computed by the database."""
     text = canonical_sql(cols, categories, dialect)
     if dialect == "postgresql":
         return func.md5(text)
     if dialect == "sqlite":
-        return getattr(func, SQLITE_MD5)(text)  # registered per connection by the engine
+        return _s.dms_md5(text)  # SQLITE_MD5, registered per connection by the engine
     return func.lower(func.rawtohex(func.standard_hash(text, "MD5")))
 
 

@@ -1,0 +1,196 @@
+"""The set-based statements of a load, per target type (see DESIGN "Engine semantics").
+
+Each builder returns named steps of SQLAlchemy constructs; the run executes them in one
+target transaction and the plan shows them compiled for the target dialect. The run
+timestamp is the bound parameter ``run_ts``: closed versions end and new ones start at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Executable,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+
+from dms_desktop.core.engine.hashing import row_hash_sql
+from dms_desktop.core.engine.target import END_OF_TIME, UNKNOWN_MEMBER, LoadColumn, LoadShape
+
+RUN_TS = bindparam("run_ts", type_=DateTime())
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    statement: Executable
+    counts: str | None = None  # which counter its rowcount feeds
+
+
+def _join(shape: LoadShape, stage: Table, target: Table | None = None) -> ColumnElement[bool]:
+    t = target if target is not None else shape.target
+    return and_(*(t.c[k.name] == stage.c[k.name] for k in shape.keys))
+
+
+def _changed(cols: list[LoadColumn], stage: Table, target: Table) -> ColumnElement[bool]:
+    return or_(*(target.c[c.name].is_distinct_from(stage.c[c.name]) for c in cols))
+
+
+def _hash(shape: LoadShape, source_of: dict[str, Table]) -> ColumnElement[Any]:
+    """RWHKEY over the attributes, each read from the table given for it."""
+    attrs = shape.attributes
+    return row_hash_sql(
+        [source_of[c.name].c[c.name] for c in attrs], [c.category for c in attrs], shape.dialect
+    )
+
+
+def _update_from(
+    shape: LoadShape, stage: Table, where: ColumnElement[bool], values: dict[str, Any]
+) -> Executable:
+    """UPDATE target … FROM stage (PostgreSQL, SQLite); a correlated form for Oracle."""
+    target = shape.target
+    if shape.dialect != "oracle":
+        return update(target).where(_join(shape, stage), where).values(values)
+    correlated = {
+        name: select(value).where(_join(shape, stage)).scalar_subquery()
+        if _reads_stage(value, stage)
+        else value
+        for name, value in values.items()
+    }
+    return (
+        update(target)
+        .where(exists(select(literal(1)).where(_join(shape, stage), where)))
+        .values(correlated)
+    )
+
+
+def _reads_stage(value: Any, stage: Table) -> bool:
+    return any(getattr(c, "table", None) is stage for c in getattr(value, "base_columns", ()))
+
+
+def _insert_new(shape: LoadShape, stage: Table, only_new: bool) -> Executable:
+    target = shape.target
+    names = [c.name for c in shape.columns]
+    values: list[Any] = [stage.c[n] for n in names]
+    values += [_hash(shape, {c.name: stage for c in shape.columns}), RUN_TS, RUN_TS]
+    names += ["rwhkey", "reccrdt", "recupdt"]
+    if shape.history:
+        values += [literal("Y"), RUN_TS, literal(END_OF_TIME, DateTime())]
+        names += ["curflg", "fromdt", "todt"]
+    query = select(*values)
+    if only_new:
+        current = _join(shape, stage)
+        if shape.history:
+            current = and_(current, target.c.curflg == "Y")
+        query = query.where(~exists(select(literal(1)).select_from(target).where(current)))
+    else:
+        query = query.select_from(stage)
+    return insert(target).from_select(names, query)
+
+
+def lookup_steps(shape: LoadShape, stage: Table, lookups: dict[str, Table]) -> list[Step]:
+    """Resolve each lookup column on the target (current version); no match gives -1."""
+    steps: list[Step] = []
+    for col in shape.columns:
+        if not col.lookup:
+            continue
+        table = lookups[col.name]
+        key = table.c[(col.spec.key_column or "").lower()]
+        value = table.c[(col.spec.value_column or "").lower()]
+        match = key == stage.c[col.staged_name]
+        if "curflg" in table.c:
+            match = and_(match, table.c.curflg == "Y")
+        if shape.dialect == "oracle":
+            resolve: Executable = update(stage).values(
+                {col.name: select(value).where(match).scalar_subquery()}
+            )
+        else:
+            resolve = update(stage).where(match).values({col.name: value})
+        steps.append(Step(f"lookup {col.name} in {table.name}", resolve))
+        steps.append(
+            Step(
+                f"unknown {col.name} -> {UNKNOWN_MEMBER}",
+                update(stage).where(stage.c[col.name].is_(None)).values({col.name: UNKNOWN_MEMBER}),
+                "unmatched",
+            )
+        )
+    return steps
+
+
+def merge_steps(shape: LoadShape, stage: Table) -> list[Step]:
+    kind = shape.mapping.table_type
+    target = shape.target
+    if kind == "STAGING":
+        return [
+            Step("empty target", delete(target), "deleted"),
+            Step("insert all", _insert_new(shape, stage, only_new=False), "inserted"),
+        ]
+    if not shape.upsert:
+        return [Step("append", _insert_new(shape, stage, only_new=False), "inserted")]
+    steps: list[Step] = []
+    attrs = shape.attributes
+    in_place = [c for c in attrs if not (shape.history and c.scd2)]
+    if in_place:
+        # Type 1 (and fact) columns: overwritten in place, in every version of the key.
+        sources = {c.name: (stage if c in in_place else target) for c in attrs}
+        values: dict[str, Any] = {c.name: stage.c[c.name] for c in in_place}
+        values.update(rwhkey=_hash(shape, sources), recupdt=RUN_TS)
+        steps.append(
+            Step(
+                "update in place",
+                _update_from(shape, stage, _changed(in_place, stage, target), values),
+                "updated",
+            )
+        )
+    if shape.history:
+        scd2 = [c for c in attrs if c.scd2]
+        steps.append(
+            Step(
+                "close changed versions",
+                _update_from(
+                    shape,
+                    stage,
+                    and_(target.c.curflg == "Y", _changed(scd2, stage, target)),
+                    {"curflg": "N", "todt": RUN_TS, "recupdt": RUN_TS},
+                ),
+                "expired",
+            )
+        )
+    steps.append(
+        Step("insert new keys and versions", _insert_new(shape, stage, only_new=True), "inserted")
+    )
+    if shape.mapping.on_source_delete == "CLOSE":
+        gone = ~exists(select(literal(1)).select_from(stage).where(_join(shape, stage)))
+        if shape.history:
+            steps.append(
+                Step(
+                    "close rows gone from the source",
+                    update(target)
+                    .where(target.c.curflg == "Y", gone)
+                    .values(curflg="N", todt=RUN_TS, recupdt=RUN_TS),
+                    "deleted",
+                )
+            )
+        else:
+            steps.append(
+                Step("delete rows gone from the source", delete(target).where(gone), "deleted")
+            )
+    return steps
+
+
+def duplicate_keys_query(shape: LoadShape, stage: Table, limit: int = 10) -> Executable:
+    keys = [stage.c[k.name] for k in shape.keys]
+    return select(*keys).group_by(*keys).having(func.count() > 1).limit(limit)

@@ -1,0 +1,260 @@
+"""Run a mapping's load: one target transaction, logged step by step, cancellable.
+
+Everything that touches the target (target table creation, staging, transfer, checks,
+lookups, merge) runs in ONE transaction on the target connection: readers see the old or the
+new state, never a mix; a failed, cancelled or killed run leaves the target as it was, and
+its staging table (temporary) disappears with the transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from dms_desktop.core import clock
+from dms_desktop.core.engine import checks
+from dms_desktop.core.engine.merge import duplicate_keys_query
+from dms_desktop.core.engine.plan import (
+    LoadContext,
+    compile_plan,
+    lookup_key_types,
+    lookup_tables,
+    prepare,
+    render,
+    steps_for,
+    store_plan,
+)
+from dms_desktop.core.engine.runlog import RunCounts, RunLog
+from dms_desktop.core.engine.transfer import staged_columns, staging_table, transfer
+from dms_desktop.core.errors import DmsError, describe_db_error
+from dms_desktop.core.security.permissions import CurrentUser
+from dms_desktop.core.tasks import TaskCancelled, TaskState
+from dms_desktop.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
+SUCCESS, FAILED, CANCELLED = "SUCCESS", "FAILED", "CANCELLED"
+
+
+class RunFailed(DmsError):
+    """The load could not complete; the target is unchanged."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    prclogid: int
+    ref: str
+    status: str
+    counts: RunCounts
+    message: str | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status == SUCCESS
+
+
+def run_mapping(
+    ws: Workspace,
+    actor: CurrentUser,
+    ref: str,
+    state: TaskState | None = None,
+    *,
+    trigger: str = "MANUAL",
+    jobid: int | None = None,
+    prcreqid: int | None = None,
+    worker: str | None = None,
+) -> RunResult:
+    """Load one mapping now. Never raises for a failed load: the result (and DMS_PRCLOG)
+    says what happened; permission errors are raised before anything is logged."""
+    actor.require("jobs", "create")
+    started = time.monotonic()
+    runlog = RunLog.start(
+        ws,
+        ref,
+        runby=actor.username,
+        trigger=trigger,
+        jobid=jobid,
+        prcreqid=prcreqid,
+        worker=worker,
+    )
+    counts = RunCounts()
+    try:
+        ctx = prepare(ws, actor, ref)
+        store_plan(ws, compile_plan(ctx), ctx.mapping)
+        _load(ctx, runlog, counts, state)
+        status, message = SUCCESS, _summary(counts)
+    except TaskCancelled:
+        status, message = CANCELLED, "Cancelled; the target is unchanged."
+    except DmsError as exc:
+        status, message = FAILED, exc.message
+    except SQLAlchemyError as exc:
+        if state is not None and state.cancelled:
+            status, message = CANCELLED, "Cancelled; the target is unchanged."
+        else:
+            log.warning("Run %s of %s failed: %s", runlog.prclogid, ref, exc)
+            status, message = FAILED, f"The database refused the load: {describe_db_error(exc)}"
+    except Exception:
+        log.exception("Run %s of %s failed unexpectedly", runlog.prclogid, ref)
+        status, message = FAILED, "Unexpected error; the details are in the log file."
+    if status == FAILED:
+        runlog.error("RUN", message)
+    runlog.finish(status, counts, message)
+    return RunResult(runlog.prclogid, ref, status, counts, message, time.monotonic() - started)
+
+
+def _summary(c: RunCounts) -> str:
+    parts = [f"{c.read:,} read", f"{c.inserted:,} inserted", f"{c.updated:,} updated"]
+    parts += [f"{c.expired:,} closed"] if c.expired else []
+    parts += [f"{c.deleted:,} deleted"] if c.deleted else []
+    parts += [f"{c.rejected:,} rejected"] if c.rejected else []
+    parts += [f"{c.unmatched:,} without lookup match (-1)"] if c.unmatched else []
+    return ", ".join(parts)
+
+
+class _Steps:
+    """Numbered DMS_JOBLOG rows around each step; progress text for the caller."""
+
+    def __init__(self, runlog: RunLog, state: TaskState | None) -> None:
+        self.runlog, self.state, self.seq = runlog, state, 0
+
+    def run(self, name: str, work: Any, sql: str | None = None) -> Any:
+        if self.state is not None:
+            self.state.check()
+            self.state.report(-1, name)
+        self.seq += 1
+        began = clock.utcnow()
+        try:
+            rows = work()
+        except BaseException as exc:
+            self.runlog.step(
+                self.seq,
+                name,
+                began,
+                "FAILED",
+                None,
+                sql,
+                getattr(exc, "message", None) or type(exc).__name__,
+            )
+            raise
+        self.runlog.step(
+            self.seq, name, began, "SUCCESS", rows if isinstance(rows, int) else None, sql
+        )
+        return rows
+
+
+def _load(ctx: LoadContext, runlog: RunLog, counts: RunCounts, state: TaskState | None) -> None:
+    shape = ctx.shape
+    run_ts = clock.utcnow()
+    steps = _Steps(runlog, state)
+    with ctx.target.connect() as conn, _CancelWatcher(conn, state), conn.begin():
+        if not inspect(conn).has_table(shape.target.name, schema=shape.target.schema):
+            steps.run("create target table", lambda: shape.target.create(conn))
+        lookups = lookup_tables(conn, shape)
+        stage = staging_table(shape, runlog.prclogid, lookup_key_types(lookups, shape))
+        stage.create(conn)
+
+        def moved(rows: int) -> None:
+            if state is not None:
+                state.report(-1, f"{rows:,} rows staged")
+
+        counts.read = steps.run(
+            "extract and stage",
+            lambda: transfer(
+                ctx.source,
+                conn,
+                ctx.extract_sql,
+                stage,
+                staged_columns(shape),
+                chunk=ctx.chunk,
+                state=state,
+                progress=moved,
+            ),
+            ctx.extract_sql,
+        )
+        counts.rejected = steps.run("check rows", lambda: _reject(conn, ctx, stage, runlog))
+        if shape.upsert:
+            steps.run("check duplicate keys", lambda: _no_duplicates(conn, ctx, stage))
+        for step in steps_for(shape, stage, lookups):
+            statement = step.statement
+            rows = steps.run(
+                step.name,
+                lambda s=statement: _rowcount(conn.execute(s, {"run_ts": run_ts})),
+                render(statement, ctx.target),
+            )
+            if step.counts:
+                counts.add(step.counts, rows)
+        stage.drop(conn)
+        if state is not None:
+            state.check()  # last chance: a cancel before COMMIT leaves the target as it was
+
+
+def _rowcount(result: Any) -> int:
+    return max(0, int(result.rowcount or 0))
+
+
+def _reject(conn: Connection, ctx: LoadContext, stage: Any, runlog: RunLog) -> int:
+    found = checks.rules(ctx.shape, stage)
+    threshold = ctx.mapping.error_threshold or 0
+    total, shown = checks.find(conn, ctx.shape, stage, found, max(threshold, checks.MAX_SHOWN))
+    if not total:
+        return 0
+    if total > threshold:
+        raise RunFailed(
+            f"{checks.describe(total, shown)}. The error threshold is {threshold}: "
+            "nothing was loaded. Fix the source, or raise the threshold."
+        )
+    runlog.rejections(shown[:total])
+    checks.remove(conn, stage, found)
+    return total
+
+
+def _no_duplicates(conn: Connection, ctx: LoadContext, stage: Any) -> int:
+    dups = conn.execute(duplicate_keys_query(ctx.shape, stage)).all()
+    if dups:
+        keys = ", ".join("|".join(str(v) for v in row) for row in dups)
+        names = "+".join(k.spec.name for k in ctx.shape.keys)
+        raise RunFailed(
+            f"Duplicate business keys ({names}) in the source: {keys}. "
+            "A key must appear once per run: fix the source SQL."
+        )
+    return 0
+
+
+class _CancelWatcher:
+    """Turns a cancel into a server-side cancel of the statement running on ``conn``."""
+
+    def __init__(self, conn: Connection, state: TaskState | None) -> None:
+        self.conn, self.state = conn, state
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _CancelWatcher:
+        if self.state is not None:
+            self._thread = threading.Thread(target=self._watch, name="dms-run-cancel", daemon=True)
+            self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        assert self.state is not None
+        while not self._done.wait(0.1):
+            if self.state.cancelled:
+                dbapi: Any = self.conn.connection.driver_connection
+                try:
+                    if self.conn.dialect.name == "sqlite":
+                        dbapi.interrupt()
+                    else:
+                        dbapi.cancel()
+                except Exception:  # noqa: BLE001 - nothing running to cancel
+                    pass
+                return
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()

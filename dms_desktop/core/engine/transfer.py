@@ -1,0 +1,252 @@
+"""Move the extract into the staging table on the target, in chunks, memory flat.
+
+Four ways, fastest first:
+
+* same connection: ``INSERT INTO stage SELECT …`` inside the target database, no transfer;
+* PostgreSQL to PostgreSQL: ``COPY (extract) TO STDOUT`` streamed through a pipe into
+  ``COPY stage FROM STDIN`` (no Python per row);
+* any source to PostgreSQL: rows fetched ``BLKPRCROWS`` at a time (server-side cursor on
+  PostgreSQL/MySQL) and written with COPY;
+* anything else: ``executemany`` per chunk.
+
+Staging columns are typed loosely (text without length, numeric without precision, bigint)
+so that too-long text and out-of-range numbers arrive and can be rejected row by row with a
+reason (see checks.py) instead of failing the whole COPY.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    Numeric,
+    Table,
+    Text,
+    column,
+    insert,
+    text,
+)
+from sqlalchemy.types import TypeEngine
+
+from dms_desktop.core.engine.target import LoadShape, sa_type
+from dms_desktop.core.errors import DmsError
+from dms_desktop.core.tasks import TaskState
+
+DEFAULT_CHUNK = 10_000
+Progress = Callable[[int], None]
+
+
+def staging_table(shape: LoadShape, run_id: int, lookup_types: dict[str, TypeEngine[Any]]) -> Table:
+    """A temporary table (Oracle: a regular one, dropped after the run) for this run."""
+    cols: list[Column[Any]] = []
+    for col in shape.columns:
+        if col.lookup:
+            cols.append(Column(col.staged_name, lookup_types.get(col.name, Text())))
+            cols.append(Column(col.name, sa_type(col.type)))
+            continue
+        family = col.type.family
+        loose: TypeEngine[Any] = (
+            Text()
+            if family in ("string", "char", "text")
+            else Numeric()
+            if family == "decimal"
+            else BigInteger()
+            if family == "int"
+            else sa_type(col.type)
+        )
+        cols.append(Column(col.name, loose))
+    temporary = shape.dialect != "oracle"
+    return Table(
+        f"dms_stg_{run_id}", MetaData(), *cols, prefixes=["TEMPORARY"] if temporary else []
+    )
+
+
+def staged_columns(shape: LoadShape) -> list[str]:
+    """Columns the extract fills, in the extract's order."""
+    return [c.staged_name for c in shape.columns]
+
+
+def _quoted(conn: Connection, table: Table) -> str:
+    return conn.dialect.identifier_preparer.format_table(table)
+
+
+def _copy_sql(conn: Connection, table: Table, names: Sequence[str]) -> str:
+    prep = conn.dialect.identifier_preparer
+    cols = ", ".join(prep.quote(n) for n in names)
+    return f"COPY {_quoted(conn, table)} ({cols}) FROM STDIN"
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bytes | memoryview):
+        raise DmsError("Binary values cannot be loaded: cast the column to text in the SQL.")
+    return str(value)
+
+
+def copy_lines(rows: Iterable[Sequence[Any]]) -> str:
+    """PostgreSQL COPY text format for a chunk of rows."""
+    return "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+
+
+def _dbapi(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
+def transfer(
+    source: Engine | None,
+    target: Connection,
+    extract_sql: str,
+    stage: Table,
+    names: Sequence[str],
+    *,
+    chunk: int,
+    state: TaskState | None,
+    progress: Progress,
+) -> int:
+    """Fill ``stage`` from ``extract_sql``; returns the rows moved."""
+    if source is None:
+        query = text(extract_sql).columns(*[column(n) for n in names])
+        return int(target.execute(insert(stage).from_select(names, query)).rowcount or 0)
+    if target.dialect.name == "postgresql" and source.dialect.name == "postgresql":
+        return _pipe_copy(source, target, extract_sql, stage, names, state, progress)
+    moved = 0
+    with source.connect() as src:
+        result = src.execution_options(
+            stream_results=True, max_row_buffer=chunk, yield_per=chunk
+        ).exec_driver_sql(extract_sql)
+        copy = _copy_sql(target, stage, names) if target.dialect.name == "postgresql" else None
+        insert_sql = None if copy else _insert_sql(target, stage, names)
+        cursor = _dbapi(target).cursor()
+        try:
+            while True:
+                if state is not None:
+                    state.check()
+                rows = result.fetchmany(chunk)
+                if not rows:
+                    break
+                if copy:
+                    cursor.copy_expert(copy, io.StringIO(copy_lines(rows)))
+                else:
+                    cursor.executemany(insert_sql, [_bindable(r) for r in rows])
+                moved += len(rows)
+                progress(moved)
+        finally:
+            cursor.close()
+            result.close()
+    return moved
+
+
+def _insert_sql(conn: Connection, stage: Table, names: Sequence[str]) -> str:
+    prep = conn.dialect.identifier_preparer
+    style = conn.dialect.paramstyle
+    marks = [
+        {
+            "qmark": "?",
+            "format": "%s",
+            "pyformat": "%s",
+            "numeric": f":{i + 1}",
+            "named": f":{i + 1}",
+        }[style]
+        for i in range(len(names))
+    ]  # oracledb: :1 is positional
+    cols = ", ".join(prep.quote(n) for n in names)
+    return f"INSERT INTO {_quoted(conn, stage)} ({cols}) VALUES ({', '.join(marks)})"
+
+
+def _bindable(row: Sequence[Any]) -> Sequence[Any]:
+    """SQLite and friends: dates as ISO text (the canonical form), decimals as text."""
+    return tuple(
+        v.isoformat(sep=" ")
+        if isinstance(v, datetime)
+        else v.isoformat()
+        if isinstance(v, date)
+        else str(v)
+        if type(v).__name__ == "Decimal"
+        else v
+        for v in row
+    )
+
+
+def _pipe_copy(
+    source: Engine,
+    target: Connection,
+    extract_sql: str,
+    stage: Table,
+    names: Sequence[str],
+    state: TaskState | None,
+    progress: Progress,
+) -> int:
+    """COPY TO STDOUT on the source piped into COPY FROM STDIN on the target."""
+    read_fd, write_fd = os.pipe()
+    failure: list[BaseException] = []
+    counter = _LineCounter(os.fdopen(read_fd, "rb", buffering=1 << 20), state, progress)
+
+    def produce() -> None:
+        try:
+            with source.connect() as src, os.fdopen(write_fd, "wb", buffering=1 << 20) as sink:
+                cur = _dbapi(src).cursor()
+                body = extract_sql.strip().rstrip(";")
+                cur.copy_expert(f"COPY ({body}) TO STDOUT", sink)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
+            failure.append(exc)
+
+    producer = threading.Thread(target=produce, name="dms-extract", daemon=True)
+    producer.start()
+    cursor = _dbapi(target).cursor()
+    try:
+        cursor.copy_expert(_copy_sql(target, stage, names), counter)
+    finally:
+        cursor.close()
+        counter.close()
+        producer.join()
+    if failure:
+        raise failure[0]
+    progress(counter.rows)
+    return counter.rows
+
+
+class _LineCounter(io.RawIOBase):
+    """A read end that counts rows, reports progress and stops on cancel."""
+
+    def __init__(self, raw: Any, state: TaskState | None, progress: Progress) -> None:
+        self.raw, self.state, self.progress = raw, state, progress
+        self.rows = 0
+        self._last = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.state is not None:
+            self.state.check()
+        data: bytes = self.raw.read(size if size and size > 0 else 1 << 16)
+        self.rows += data.count(b"\n")
+        if self.rows - self._last >= 50_000:
+            self._last = self.rows
+            self.progress(self.rows)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
