@@ -13,8 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, select
+from sqlalchemy import BindParameter, Connection, Engine, MetaData, Table, literal_column, select
 from sqlalchemy.exc import NoSuchTableError
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeEngine
 
 from dms_desktop.core import clock
@@ -121,13 +122,18 @@ def steps_for(shape: LoadShape, stage: Table, lookups: dict[str, Table]) -> list
 
 
 def render(statement: Any, engine: Engine) -> str:
-    """SQL text for people, with values inlined where the dialect can render them."""
+    """SQL text for people, values inlined; the run timestamp shows as ``:run_ts``."""
+
+    def placeholder(element: Any) -> Any:
+        if isinstance(element, BindParameter) and element.key == merge.RUN_TS.key:
+            return literal_column(":run_ts")
+        return None
+
+    shown = replacement_traverse(statement, {}, placeholder)
     try:
-        return str(
-            statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
-        )
+        return str(shown.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     except Exception:  # noqa: BLE001 - a type without a literal renderer: show the binds
-        return str(statement.compile(dialect=engine.dialect))
+        return str(shown.compile(dialect=engine.dialect))
 
 
 @dataclass(frozen=True)
