@@ -124,12 +124,13 @@ def steps_for(shape: LoadShape, stage: Table, lookups: dict[str, Table]) -> list
 def render(statement: Any, engine: Engine) -> str:
     """SQL text for people, values inlined; the run timestamp shows as ``:run_ts``."""
 
-    def placeholder(element: Any) -> Any:
+    def placeholder(element: Any, **_kw: Any) -> Any:
         if isinstance(element, BindParameter) and element.key == merge.RUN_TS.key:
             return literal_column(":run_ts")
         return None
 
-    shown = replacement_traverse(statement, {}, placeholder)
+    opts: dict[str, Any] = {}
+    shown: Any = replacement_traverse(statement, opts, placeholder)
     try:
         return str(shown.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     except Exception:  # noqa: BLE001 - a type without a literal renderer: show the binds
