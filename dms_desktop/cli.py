@@ -24,7 +24,7 @@ from dms_desktop.core.logs import setup_logging
 from dms_desktop.core.settings import Settings, load_settings
 
 log = logging.getLogger("dms.cli")
-COMMAND_GROUPS = ("users", "connections", "sql")
+COMMAND_GROUPS = ("users", "connections", "sql", "mappings", "loads")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,7 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" (details in {log_path})" if log_path else ""
         print(f"error: unexpected failure{where}", file=sys.stderr)
         return 3
-    if getattr(args, "json", False):
+    if result is None:
+        pass  # the command printed its own output
+    elif getattr(args, "json", False):
         print(json.dumps(_jsonable(result), indent=2, default=str))
     else:
         _print_human(result)
