@@ -224,6 +224,7 @@ dms_job = Table(
     Column("blkprcrows", Integer),
     Column("stflg", String(1), nullable=False, server_default="A"),  # A active, I inactive
     Column("maxretry", Integer, nullable=False, server_default="0"),
+    Column("retrydelay", Integer),  # seconds before the first retry; doubled each attempt
     Column("timeoutsec", Integer),
     Column("jobver", Integer, nullable=False, server_default="1"),
     _flag("curflg"),
@@ -261,6 +262,7 @@ dms_jobsch = Table(
     Column("strdt", Timestamp),
     Column("enddt", Timestamp),
     Column("misfiregrc", Integer),  # seconds a missed firing may still start late
+    Column("frqtz", String(64)),  # IANA zone overriding DMS_TIMEZONE for this schedule
     _flag("curflg"),
     *_stamps(),
     *_by(),
@@ -311,6 +313,7 @@ dms_prcreq = Table(
     Column("params", Text),
     Column("message", String(4000)),
     Column("finished_at", Timestamp),
+    Column("available_at", Timestamp),  # not claimed before (retry backoff)
     UniqueConstraint("jobschid", "scheduled_for", name="uq_dms_prcreq_firing"),
     CheckConstraint(
         "status IN ('NEW','CLAIMED','RUNNING','DONE','FAILED','CANCELLED','RETRY')",
@@ -439,6 +442,20 @@ Index(
 ).ddl_if(dialect=PARTIAL_INDEX_DIALECTS)
 Index("ux_dms_prcreq_active", case((_active, dms_prcreq.c.jobid)), unique=True).ddl_if(
     dialect="oracle"
+)
+
+# Scheduler services alive on this metadata database (heartbeat rows).
+dms_schsvc = Table(
+    "dms_schsvc",
+    metadata,
+    Column("svcid", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("status", String(20), nullable=False),  # RUNNING PAUSED STOPPED
+    Column("workers", Integer, nullable=False),
+    Column("started", Timestamp, nullable=False),
+    Column("heartbeat", Timestamp, nullable=False),
+    Column("version", String(20)),
 )
 
 # Query history of the SQL editor, per connection and user.
