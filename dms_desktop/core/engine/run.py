@@ -191,7 +191,9 @@ def _load(ctx: LoadContext, runlog: RunLog, counts: RunCounts, state: TaskState 
                 counts.add(step.counts, rows)
         stage.drop(conn)
         if state is not None:
-            state.check()  # last chance: a cancel before COMMIT leaves the target as it was
+            # Last chance: a cancel (or, for the scheduler, a lost lease) before COMMIT
+            # leaves the target as it was.
+            getattr(state, "before_commit", state.check)()
 
 
 def _rowcount(result: Any) -> int:

@@ -1,0 +1,1 @@
+"""The scheduler service: trigger sync, queue workers, leases, recovery."""
