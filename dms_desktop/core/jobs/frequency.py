@@ -81,10 +81,18 @@ def _months(value: object, default: tuple[int, ...], count: int) -> tuple[int, .
     return months
 
 
-def make_rule(code: str | None, *, day: object = None, hour: object = 0, minute: object = 0,
-              months: object = None, every_minutes: object = None,
-              start: datetime | None = None, end: datetime | None = None,
-              zone: str | None = None) -> Rule:
+def make_rule(
+    code: str | None,
+    *,
+    day: object = None,
+    hour: object = 0,
+    minute: object = 0,
+    months: object = None,
+    every_minutes: object = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    zone: str | None = None,
+) -> Rule:
     """Validate the fields of a schedule; the message names the field and the rule."""
     code = (code or "").upper()
     if code not in CODES:

@@ -27,7 +27,13 @@ from dms_desktop.core.metadata.tables import dms_job, dms_prclog, dms_prcreq
 from dms_desktop.core.workspace import Workspace
 
 NEW, CLAIMED, RUNNING, DONE, FAILED, CANCELLED = (
-    "NEW", "CLAIMED", "RUNNING", "DONE", "FAILED", "CANCELLED")
+    "NEW",
+    "CLAIMED",
+    "RUNNING",
+    "DONE",
+    "FAILED",
+    "CANCELLED",
+)
 ACTIVE = (CLAIMED, RUNNING)
 DEFAULT_LEASE_S = 60
 
@@ -50,16 +56,33 @@ def worker_name(suffix: str = "") -> str:
     return f"{socket.gethostname()}:{os.getpid()}{':' + suffix if suffix else ''}"
 
 
-def enqueue(conn: Connection, jobid: int, jobschid: int | None, scheduled_for: datetime, *,
-            reqtyp: str, requested_by: str | None, max_attempts: int = 1,
-            parent: int | None = None, status: str = NEW, message: str | None = None
-            ) -> int | None:
+def enqueue(
+    conn: Connection,
+    jobid: int,
+    jobschid: int | None,
+    scheduled_for: datetime,
+    *,
+    reqtyp: str,
+    requested_by: str | None,
+    max_attempts: int = 1,
+    parent: int | None = None,
+    status: str = NEW,
+    message: str | None = None,
+) -> int | None:
     """Insert one request; None when that firing is already queued (by anyone)."""
     values: dict[str, Any] = dict(
-        jobid=jobid, jobschid=jobschid, scheduled_for=scheduled_for, reqtyp=reqtyp,
-        status=status, requested_by=requested_by, requested_at=clock.utcnow(),
-        max_attempts=max_attempts, parent_prcreqid=parent, message=message,
-        available_at=scheduled_for if reqtyp == "SCHEDULE" else None)
+        jobid=jobid,
+        jobschid=jobschid,
+        scheduled_for=scheduled_for,
+        reqtyp=reqtyp,
+        status=status,
+        requested_by=requested_by,
+        requested_at=clock.utcnow(),
+        max_attempts=max_attempts,
+        parent_prcreqid=parent,
+        message=message,
+        available_at=scheduled_for if reqtyp == "SCHEDULE" else None,
+    )
     savepoint = conn.begin_nested()
     try:
         pk = conn.execute(dms_prcreq.insert().values(values)).inserted_primary_key
@@ -74,14 +97,20 @@ def enqueue(conn: Connection, jobid: int, jobschid: int | None, scheduled_for: d
 def _candidate(now: datetime) -> Any:
     """The next claimable request: NEW, available, its job not already running."""
     other = dms_prcreq.alias("other")
-    busy = exists(select(other.c.prcreqid).where(
-        other.c.jobid == dms_prcreq.c.jobid, other.c.status.in_(ACTIVE)))
-    return (select(dms_prcreq.c.prcreqid)
-            .where(dms_prcreq.c.status == NEW,
-                   or_(dms_prcreq.c.available_at.is_(None), dms_prcreq.c.available_at <= now),
-                   ~busy)
-            .order_by(dms_prcreq.c.priority, dms_prcreq.c.scheduled_for,
-                      dms_prcreq.c.prcreqid))
+    busy = exists(
+        select(other.c.prcreqid).where(
+            other.c.jobid == dms_prcreq.c.jobid, other.c.status.in_(ACTIVE)
+        )
+    )
+    return (
+        select(dms_prcreq.c.prcreqid)
+        .where(
+            dms_prcreq.c.status == NEW,
+            or_(dms_prcreq.c.available_at.is_(None), dms_prcreq.c.available_at <= now),
+            ~busy,
+        )
+        .order_by(dms_prcreq.c.priority, dms_prcreq.c.scheduled_for, dms_prcreq.c.prcreqid)
+    )
 
 
 def claim(ws: Workspace, worker: str, lease_s: int = DEFAULT_LEASE_S) -> Claim | None:
@@ -94,65 +123,113 @@ def claim(ws: Workspace, worker: str, lease_s: int = DEFAULT_LEASE_S) -> Claim |
             prcreqid = conn.execute(query).scalar_one_or_none()
             if prcreqid is None:
                 return None
-            conn.execute(update(dms_prcreq).where(dms_prcreq.c.prcreqid == prcreqid).values(
-                status=CLAIMED, worker=worker, claimed_at=now, heartbeat_at=now,
-                lease_until=now + timedelta(seconds=lease_s),
-                attempt=dms_prcreq.c.attempt + 1))
-            row = conn.execute(select(dms_prcreq).where(
-                dms_prcreq.c.prcreqid == prcreqid)).mappings().one()
+            conn.execute(
+                update(dms_prcreq)
+                .where(dms_prcreq.c.prcreqid == prcreqid)
+                .values(
+                    status=CLAIMED,
+                    worker=worker,
+                    claimed_at=now,
+                    heartbeat_at=now,
+                    lease_until=now + timedelta(seconds=lease_s),
+                    attempt=dms_prcreq.c.attempt + 1,
+                )
+            )
+            row = (
+                conn.execute(select(dms_prcreq).where(dms_prcreq.c.prcreqid == prcreqid))
+                .mappings()
+                .one()
+            )
     except IntegrityError:
         return None  # another worker started this job meanwhile (one active run per job)
-    return Claim(row["prcreqid"], row["jobid"], row["jobschid"], row["scheduled_for"],
-                 row["attempt"], row["max_attempts"], row["reqtyp"], row["requested_by"])
+    return Claim(
+        row["prcreqid"],
+        row["jobid"],
+        row["jobschid"],
+        row["scheduled_for"],
+        row["attempt"],
+        row["max_attempts"],
+        row["reqtyp"],
+        row["requested_by"],
+    )
 
 
 def _owned(prcreqid: int, worker: str) -> Any:
-    return and_(dms_prcreq.c.prcreqid == prcreqid, dms_prcreq.c.worker == worker,
-                dms_prcreq.c.status.in_(ACTIVE))
+    return and_(
+        dms_prcreq.c.prcreqid == prcreqid,
+        dms_prcreq.c.worker == worker,
+        dms_prcreq.c.status.in_(ACTIVE),
+    )
 
 
 def start(ws: Workspace, prcreqid: int, worker: str) -> bool:
     with write_tx(ws.engine) as conn:
-        return bool(conn.execute(update(dms_prcreq).where(_owned(prcreqid, worker))
-                                 .values(status=RUNNING)).rowcount)
+        return bool(
+            conn.execute(
+                update(dms_prcreq).where(_owned(prcreqid, worker)).values(status=RUNNING)
+            ).rowcount
+        )
 
 
-def heartbeat(ws: Workspace, prcreqid: int, worker: str, lease_s: int = DEFAULT_LEASE_S
-              ) -> bool:
+def heartbeat(ws: Workspace, prcreqid: int, worker: str, lease_s: int = DEFAULT_LEASE_S) -> bool:
     """Renew the lease; False means the lease is lost (reaped or cancelled): abort."""
     now = clock.utcnow()
     with write_tx(ws.engine) as conn:
-        renewed = conn.execute(update(dms_prcreq).where(
-            _owned(prcreqid, worker), dms_prcreq.c.lease_until >= now).values(
-            heartbeat_at=now, lease_until=now + timedelta(seconds=lease_s))).rowcount
+        renewed = conn.execute(
+            update(dms_prcreq)
+            .where(_owned(prcreqid, worker), dms_prcreq.c.lease_until >= now)
+            .values(heartbeat_at=now, lease_until=now + timedelta(seconds=lease_s))
+        ).rowcount
     return bool(renewed)
 
 
-def finish(ws: Workspace, prcreqid: int, worker: str, ok: bool, message: str | None,
-           prclogid: int | None) -> bool:
+def finish(
+    ws: Workspace, prcreqid: int, worker: str, ok: bool, message: str | None, prclogid: int | None
+) -> bool:
     """Mark the request done or failed; False when this worker no longer owns it."""
     with write_tx(ws.engine) as conn:
-        return bool(conn.execute(update(dms_prcreq).where(_owned(prcreqid, worker)).values(
-            status=DONE if ok else FAILED, finished_at=clock.utcnow(), prclogid=prclogid,
-            message=(message or "")[:4000] or None, lease_until=None)).rowcount)
+        return bool(
+            conn.execute(
+                update(dms_prcreq)
+                .where(_owned(prcreqid, worker))
+                .values(
+                    status=DONE if ok else FAILED,
+                    finished_at=clock.utcnow(),
+                    prclogid=prclogid,
+                    message=(message or "")[:4000] or None,
+                    lease_until=None,
+                )
+            ).rowcount
+        )
 
 
 def release(ws: Workspace, prcreqid: int, worker: str) -> None:
     """Give a claimed request back (graceful stop before it ran): no attempt is spent."""
     with write_tx(ws.engine) as conn:
-        conn.execute(update(dms_prcreq).where(_owned(prcreqid, worker)).values(
-            status=NEW, worker=None, lease_until=None, attempt=dms_prcreq.c.attempt - 1))
+        conn.execute(
+            update(dms_prcreq)
+            .where(_owned(prcreqid, worker))
+            .values(status=NEW, worker=None, lease_until=None, attempt=dms_prcreq.c.attempt - 1)
+        )
 
 
 def cancel(ws: Workspace, prcreqid: int, by: str) -> str:
     """Cancel a queued or running request; a running one stops at its next heartbeat."""
     with write_tx(ws.engine) as conn:
-        status = conn.execute(select(dms_prcreq.c.status).where(
-            dms_prcreq.c.prcreqid == prcreqid)).scalar_one_or_none()
+        status = conn.execute(
+            select(dms_prcreq.c.status).where(dms_prcreq.c.prcreqid == prcreqid)
+        ).scalar_one_or_none()
         if status in (NEW, *ACTIVE):
-            conn.execute(update(dms_prcreq).where(dms_prcreq.c.prcreqid == prcreqid).values(
-                status=CANCELLED, finished_at=clock.utcnow(), lease_until=None,
-                message=f"Cancelled by {by}"))
+            conn.execute(
+                update(dms_prcreq)
+                .where(dms_prcreq.c.prcreqid == prcreqid)
+                .values(
+                    status=CANCELLED,
+                    finished_at=clock.utcnow(),
+                    lease_until=None,
+                    message=f"Cancelled by {by}",
+                )
+            )
             return CANCELLED
         return str(status)
 
@@ -163,32 +240,57 @@ def reap(ws: Workspace) -> list[tuple[int, str]]:
     decided: list[tuple[int, str]] = []
     with write_tx(ws.engine) as conn:
         rows = conn.execute(
-            select(dms_prcreq.c.prcreqid, dms_prcreq.c.attempt, dms_prcreq.c.max_attempts,
-                   dms_prcreq.c.worker, dms_job.c.retrydelay)
+            select(
+                dms_prcreq.c.prcreqid,
+                dms_prcreq.c.attempt,
+                dms_prcreq.c.max_attempts,
+                dms_prcreq.c.worker,
+                dms_job.c.retrydelay,
+            )
             .outerjoin(dms_job, dms_job.c.jobid == dms_prcreq.c.jobid)
-            .where(dms_prcreq.c.status.in_(ACTIVE), dms_prcreq.c.lease_until < now)).all()
+            .where(dms_prcreq.c.status.in_(ACTIVE), dms_prcreq.c.lease_until < now)
+        ).all()
         for prcreqid, attempt, max_attempts, worker, delay in rows:
             lost = f"worker {worker} lost its lease (stopped or killed)"
             if attempt < max_attempts:
                 wait = (delay or 30) * 2 ** max(0, attempt - 1)
-                conn.execute(update(dms_prcreq).where(dms_prcreq.c.prcreqid == prcreqid).values(
-                    status=NEW, worker=None, lease_until=None,
-                    available_at=now + timedelta(seconds=wait),
-                    message=f"Attempt {attempt}: {lost}; retry in {wait} s"))
+                conn.execute(
+                    update(dms_prcreq)
+                    .where(dms_prcreq.c.prcreqid == prcreqid)
+                    .values(
+                        status=NEW,
+                        worker=None,
+                        lease_until=None,
+                        available_at=now + timedelta(seconds=wait),
+                        message=f"Attempt {attempt}: {lost}; retry in {wait} s",
+                    )
+                )
                 decided.append((prcreqid, "RETRY"))
             else:
-                conn.execute(update(dms_prcreq).where(dms_prcreq.c.prcreqid == prcreqid).values(
-                    status=FAILED, lease_until=None, finished_at=now,
-                    message=f"Attempt {attempt}: {lost}; no retries left"))
+                conn.execute(
+                    update(dms_prcreq)
+                    .where(dms_prcreq.c.prcreqid == prcreqid)
+                    .values(
+                        status=FAILED,
+                        lease_until=None,
+                        finished_at=now,
+                        message=f"Attempt {attempt}: {lost}; no retries left",
+                    )
+                )
                 decided.append((prcreqid, FAILED))
-            conn.execute(update(dms_prclog).where(
-                dms_prclog.c.prcreqid == prcreqid, dms_prclog.c.status == "RUNNING").values(
-                status="FAILED", enddt=now, message=lost))
+            conn.execute(
+                update(dms_prclog)
+                .where(dms_prclog.c.prcreqid == prcreqid, dms_prclog.c.status == "RUNNING")
+                .values(status="FAILED", enddt=now, message=lost)
+            )
     return decided
 
 
 def depth(ws: Workspace) -> dict[str, int]:
     with ws.engine.connect() as conn:
-        rows = conn.execute(select(dms_prcreq.c.status, func.count()).where(
-            dms_prcreq.c.status.in_((NEW, *ACTIVE))).group_by(dms_prcreq.c.status)).all()
+        rows = conn.execute(
+            select(dms_prcreq.c.status, func.count())
+            .where(dms_prcreq.c.status.in_((NEW, *ACTIVE)))
+            .group_by(dms_prcreq.c.status)
+        ).all()
     return {str(status): int(n) for status, n in rows}

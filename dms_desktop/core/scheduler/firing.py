@@ -34,21 +34,31 @@ MAX_MISSED_ROWS = 1000  # per schedule and tick; older misses are summarised in 
 
 def schedules(ws: Workspace) -> list[dict[str, object]]:
     """Enabled schedules with a frequency, with their last queued firing."""
-    last = (select(dms_prcreq.c.jobschid, func.max(dms_prcreq.c.scheduled_for).label("last"))
-            .where(dms_prcreq.c.reqtyp == "SCHEDULE").group_by(dms_prcreq.c.jobschid)
-            .subquery())
-    query = (select(dms_jobsch, dms_job.c.maxretry, last.c.last)
-             .join(dms_job, dms_job.c.jobid == dms_jobsch.c.jobid)
-             .outerjoin(last, last.c.jobschid == dms_jobsch.c.jobschid)
-             .where(dms_jobsch.c.curflg == "Y", dms_job.c.curflg == "Y",
-                    dms_jobsch.c.enableflg == "Y", dms_job.c.stflg == "A",
-                    dms_jobsch.c.frqcd.is_not(None)))
+    last = (
+        select(dms_prcreq.c.jobschid, func.max(dms_prcreq.c.scheduled_for).label("last"))
+        .where(dms_prcreq.c.reqtyp == "SCHEDULE")
+        .group_by(dms_prcreq.c.jobschid)
+        .subquery()
+    )
+    query = (
+        select(dms_jobsch, dms_job.c.maxretry, last.c.last)
+        .join(dms_job, dms_job.c.jobid == dms_jobsch.c.jobid)
+        .outerjoin(last, last.c.jobschid == dms_jobsch.c.jobschid)
+        .where(
+            dms_jobsch.c.curflg == "Y",
+            dms_job.c.curflg == "Y",
+            dms_jobsch.c.enableflg == "Y",
+            dms_job.c.stflg == "A",
+            dms_jobsch.c.frqcd.is_not(None),
+        )
+    )
     with ws.engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def enqueue_due(ws: Workspace, now: datetime, grace_s: int = DEFAULT_GRACE_S,
-                by: str = "scheduler") -> int:
+def enqueue_due(
+    ws: Workspace, now: datetime, grace_s: int = DEFAULT_GRACE_S, by: str = "scheduler"
+) -> int:
     """Queue what is due now for every schedule; returns how many requests were queued."""
     queued = 0
     for row in schedules(ws):
@@ -68,8 +78,9 @@ def enqueue_due(ws: Workspace, now: datetime, grace_s: int = DEFAULT_GRACE_S,
     return queued
 
 
-def _queue(ws: Workspace, row: dict[str, object], due: list[datetime], now: datetime,
-           grace_s: int, by: str) -> int:
+def _queue(
+    ws: Workspace, row: dict[str, object], due: list[datetime], now: datetime, grace_s: int, by: str
+) -> int:
     jobid, jobschid = int(row["jobid"]), int(row["jobschid"])  # type: ignore[call-overload]
     grace = timedelta(seconds=int(row.get("misfiregrc") or grace_s))  # type: ignore[call-overload]
     latest = due[-1]
@@ -79,12 +90,24 @@ def _queue(ws: Workspace, row: dict[str, object], due: list[datetime], now: date
     queued = 0
     with write_tx(ws.engine) as conn:
         for moment in missed:
-            why = (f"missed while no scheduler ran; coalesced into {run:%Y-%m-%d %H:%M}"
-                   if run else f"missed by more than the grace window ({grace})")
-            queue.enqueue(conn, jobid, jobschid, moment, reqtyp="SCHEDULE", requested_by=by,
-                          status=queue.CANCELLED, message=why)
-        if run is not None and queue.enqueue(conn, jobid, jobschid, run, reqtyp="SCHEDULE",
-                                             requested_by=by, max_attempts=attempts):
+            why = (
+                f"missed while no scheduler ran; coalesced into {run:%Y-%m-%d %H:%M}"
+                if run
+                else f"missed by more than the grace window ({grace})"
+            )
+            queue.enqueue(
+                conn,
+                jobid,
+                jobschid,
+                moment,
+                reqtyp="SCHEDULE",
+                requested_by=by,
+                status=queue.CANCELLED,
+                message=why,
+            )
+        if run is not None and queue.enqueue(
+            conn, jobid, jobschid, run, reqtyp="SCHEDULE", requested_by=by, max_attempts=attempts
+        ):
             queued += 1
     if missed:
         log.warning("Schedule %s: %d missed firing(s) recorded", jobschid, len(missed))

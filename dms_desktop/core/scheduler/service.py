@@ -63,8 +63,12 @@ class LeasedState(TaskState):
 
 
 class SchedulerService:
-    def __init__(self, ws: Workspace, options: ServiceOptions | None = None,
-                 clock: clock_mod.Clock | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        options: ServiceOptions | None = None,
+        clock: clock_mod.Clock | None = None,
+    ) -> None:
         self.ws = ws
         self.options = options or ServiceOptions()
         self.clock = clock or clock_mod.utcnow
@@ -90,8 +94,7 @@ class SchedulerService:
         self._spawn(self._housekeeping_loop, "dms-housekeeping")
         if self.options.use_clock:
             self._start_clock()
-        log.info("Scheduler %s started with %d workers", self.options.name,
-                 self.options.workers)
+        log.info("Scheduler %s started with %d workers", self.options.name, self.options.workers)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -131,8 +134,9 @@ class SchedulerService:
 
     def tick(self, now: datetime | None = None) -> int:
         """Queue due firings (idempotent across services)."""
-        queued = firing.enqueue_due(self.ws, now or self.clock(), self.options.grace_s,
-                                    by=self.options.name)
+        queued = firing.enqueue_due(
+            self.ws, now or self.clock(), self.options.grace_s, by=self.options.name
+        )
         if queued:
             self._wake.set()
         return queued
@@ -140,8 +144,14 @@ class SchedulerService:
     def _start_clock(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        self._scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
-            "coalesce": True, "max_instances": 1, "misfire_grace_time": self.options.grace_s})
+        self._scheduler = BackgroundScheduler(
+            timezone="UTC",
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": self.options.grace_s,
+            },
+        )
         self._scheduler.start()
         self.sync_triggers()
 
@@ -162,8 +172,7 @@ class SchedulerService:
             trigger = RuleTrigger.from_row(row, self.ws.settings.timezone)
             if trigger is None:
                 continue
-            self._scheduler.add_job(self.tick, trigger, id=f"sch-{jobschid}",
-                                    replace_existing=True)
+            self._scheduler.add_job(self.tick, trigger, id=f"sch-{jobschid}", replace_existing=True)
             self._stamps[jobschid] = stamp
         for jobschid in set(self._stamps) - seen:
             self._stamps.pop(jobschid)
@@ -184,8 +193,11 @@ class SchedulerService:
                     self.sync_triggers()
                 backoff = 1.0
             except SQLAlchemyError as exc:
-                log.warning("Scheduler housekeeping: database unavailable (%s); retry in %.0f s",
-                            exc.__class__.__name__, backoff)
+                log.warning(
+                    "Scheduler housekeeping: database unavailable (%s); retry in %.0f s",
+                    exc.__class__.__name__,
+                    backoff,
+                )
                 self._stop.wait(backoff)
                 backoff = min(60.0, backoff * 2)
             except Exception:  # noqa: BLE001 - the service must outlive a bug in one pass
@@ -193,14 +205,22 @@ class SchedulerService:
 
     def _beat(self, status: str) -> None:
         now = self.clock()
-        row = {"host": queue.worker_name().split(":")[0], "pid": os.getpid(), "status": status,
-               "workers": self.options.workers, "heartbeat": now, "version": __version__}
+        row = {
+            "host": queue.worker_name().split(":")[0],
+            "pid": os.getpid(),
+            "status": status,
+            "workers": self.options.workers,
+            "heartbeat": now,
+            "version": __version__,
+        }
         with write_tx(self.ws.engine) as conn:
-            done = conn.execute(update(dms_schsvc).where(
-                dms_schsvc.c.svcid == self.options.name).values(row)).rowcount
+            done = conn.execute(
+                update(dms_schsvc).where(dms_schsvc.c.svcid == self.options.name).values(row)
+            ).rowcount
             if not done:
-                conn.execute(dms_schsvc.insert().values(svcid=self.options.name, started=now,
-                                                        **row))
+                conn.execute(
+                    dms_schsvc.insert().values(svcid=self.options.name, started=now, **row)
+                )
 
     # --- workers -------------------------------------------------------------------------
 
@@ -215,8 +235,11 @@ class SchedulerService:
                 claim = queue.claim(self.ws, worker, self.options.lease_s)
                 backoff = 1.0
             except SQLAlchemyError as exc:
-                log.warning("Claim failed, database unavailable (%s); retry in %.0f s",
-                            exc.__class__.__name__, backoff)
+                log.warning(
+                    "Claim failed, database unavailable (%s); retry in %.0f s",
+                    exc.__class__.__name__,
+                    backoff,
+                )
                 self._stop.wait(backoff)
                 backoff = min(60.0, backoff * 2)
                 continue
@@ -244,8 +267,12 @@ class SchedulerService:
         with self._lock:
             self._running[claim.prcreqid] = state
         beating = threading.Event()
-        beater = threading.Thread(target=self._heartbeat, name=f"dms-lease-{claim.prcreqid}",
-                                  args=(claim, worker, state, beating), daemon=True)
+        beater = threading.Thread(
+            target=self._heartbeat,
+            name=f"dms-lease-{claim.prcreqid}",
+            args=(claim, worker, state, beating),
+            daemon=True,
+        )
         ok, message, prclogid = False, "", None
         try:
             if not queue.start(self.ws, claim.prcreqid, worker):
@@ -274,8 +301,9 @@ class SchedulerService:
                     self.on_failure(message)
         return ok
 
-    def _heartbeat(self, claim: queue.Claim, worker: str, state: TaskState,
-                   done: threading.Event) -> None:
+    def _heartbeat(
+        self, claim: queue.Claim, worker: str, state: TaskState, done: threading.Event
+    ) -> None:
         period = max(0.5, self.options.lease_s / 3)
         while not done.wait(period):
             try:
@@ -287,18 +315,33 @@ class SchedulerService:
                 state.cancel()
                 return
 
-    def _run_job(self, claim: queue.Claim, worker: str, state: TaskState
-                 ) -> tuple[bool, str, int | None]:
+    def _run_job(
+        self, claim: queue.Claim, worker: str, state: TaskState
+    ) -> tuple[bool, str, int | None]:
         with self.ws.engine.connect() as conn:
-            steps = conn.execute(select(dms_jobdtl.c.mapref).where(
-                dms_jobdtl.c.jobid == claim.jobid, dms_jobdtl.c.curflg == "Y")
-                .order_by(dms_jobdtl.c.stepseq)).scalars().all()
+            steps = (
+                conn.execute(
+                    select(dms_jobdtl.c.mapref)
+                    .where(dms_jobdtl.c.jobid == claim.jobid, dms_jobdtl.c.curflg == "Y")
+                    .order_by(dms_jobdtl.c.stepseq)
+                )
+                .scalars()
+                .all()
+            )
         if not steps:
             return False, "The job has no mapping to run.", None
         messages, prclogid = [], None
         for mapref in steps:
-            result = run_mapping(self.ws, self.user, mapref, state, trigger=claim.reqtyp,
-                                 jobid=claim.jobid, prcreqid=claim.prcreqid, worker=worker)
+            result = run_mapping(
+                self.ws,
+                self.user,
+                mapref,
+                state,
+                trigger=claim.reqtyp,
+                jobid=claim.jobid,
+                prcreqid=claim.prcreqid,
+                worker=worker,
+            )
             prclogid = result.prclogid
             messages.append(f"{mapref}: {result.status}: {result.message}")
             if not result.ok:
@@ -310,21 +353,36 @@ class SchedulerService:
         if claim.jobschid is None:
             return
         with write_tx(self.ws.engine) as conn:
-            children = conn.execute(select(dms_jobsch.c.jobid, dms_jobsch.c.jobschid).where(
-                dms_jobsch.c.dpnd_jobschid == claim.jobschid, dms_jobsch.c.curflg == "Y",
-                dms_jobsch.c.enableflg == "Y")).all()
+            children = conn.execute(
+                select(dms_jobsch.c.jobid, dms_jobsch.c.jobschid).where(
+                    dms_jobsch.c.dpnd_jobschid == claim.jobschid,
+                    dms_jobsch.c.curflg == "Y",
+                    dms_jobsch.c.enableflg == "Y",
+                )
+            ).all()
             for jobid, jobschid in children:
-                queue.enqueue(conn, jobid, jobschid, claim.scheduled_for, reqtyp="DEPENDENCY",
-                              requested_by=self.options.name, parent=claim.prcreqid)
+                queue.enqueue(
+                    conn,
+                    jobid,
+                    jobschid,
+                    claim.scheduled_for,
+                    reqtyp="DEPENDENCY",
+                    requested_by=self.options.name,
+                    parent=claim.prcreqid,
+                )
         if children:
             self._wake.set()
 
 
-def services(ws: Workspace, now: datetime | None = None, alive_s: int = 30
-             ) -> list[dict[str, Any]]:
+def services(ws: Workspace, now: datetime | None = None, alive_s: int = 30) -> list[dict[str, Any]]:
     """Scheduler services seen on this database; ``alive`` when they beat recently."""
     now = now or clock_mod.utcnow()
     with ws.engine.connect() as conn:
         rows = conn.execute(select(dms_schsvc).order_by(dms_schsvc.c.heartbeat.desc()))
-        return [{**dict(r), "alive": r.status != "STOPPED"
-                 and now - r.heartbeat < timedelta(seconds=alive_s)} for r in rows]
+        return [
+            {
+                **dict(r),
+                "alive": r.status != "STOPPED" and now - r.heartbeat < timedelta(seconds=alive_s),
+            }
+            for r in rows
+        ]

@@ -20,8 +20,9 @@ class RuleTrigger(BaseTrigger):  # type: ignore[misc]
         rule = rule_of(row, zone)
         return cls(rule) if rule else None
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None,
-                           now: datetime) -> datetime | None:
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
         after = (previous_fire_time or now).astimezone(UTC).replace(tzinfo=None)
         upcoming = frequency.next_firings(self.rule, after, 1)
         return upcoming[0].replace(tzinfo=UTC) if upcoming else None

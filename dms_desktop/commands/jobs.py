@@ -1,0 +1,183 @@
+"""``dms job …`` and ``dms scheduler status``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import datetime
+from typing import Any
+
+from dms_desktop.commands.base import as_user
+from dms_desktop.core.errors import DmsError, ValidationError
+from dms_desktop.core.jobs import queue
+from dms_desktop.core.jobs.service import JobService, ScheduleSpec
+from dms_desktop.core.metadata.tables import dms_prcreq
+from dms_desktop.core.scheduler.service import SchedulerService, ServiceOptions, services
+from dms_desktop.core.security.permissions import CurrentUser
+from dms_desktop.core.workspace import Workspace
+
+
+class RunFailedExit(DmsError):
+    """``job run --wait`` on a run that did not succeed."""
+
+
+def _date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a date: use YYYY-MM-DD[ HH:MM].") from None
+
+
+def _spec(args: argparse.Namespace) -> ScheduleSpec:
+    return ScheduleSpec(
+        frequency=args.freq,
+        day=args.day if args.day is not None else args.weekday,
+        hour=args.hour,
+        minute=args.minute,
+        months=args.month,
+        every_minutes=args.every_minutes,
+        start=_date(args.start),
+        end=_date(args.end),
+        zone=args.timezone,
+        after=args.after,
+    )
+
+
+def _info(job: Any) -> dict[str, Any]:
+    return {
+        "job": job.name,
+        "mappings": list(job.mappings),
+        "schedule": job.rule_text,
+        "enabled": job.enabled,
+        "next_run": job.next_run,
+        "last_status": job.last_status,
+        "retries": job.retries,
+    }
+
+
+def _create(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    refs = [args.ref, *(args.then or [])]
+    job = JobService(ws, user).create(
+        args.name or args.ref,
+        refs,
+        retries=args.retries,
+        retry_delay=args.retry_delay,
+        schedule=_spec(args),
+    )
+    return _info(job)
+
+
+def _list(ws: Workspace, user: CurrentUser, _args: argparse.Namespace) -> list[dict[str, Any]]:
+    return [_info(j) for j in JobService(ws, user).list_jobs()]
+
+
+def _enable(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    return _info(JobService(ws, user).set_enabled(args.job, args.job_command == "enable"))
+
+
+def _delete(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    JobService(ws, user).delete(args.job)
+    return {"deleted": args.job}
+
+
+def _history(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> list[Any]:
+    return JobService(ws, user).history(args.job, args.limit)
+
+
+def _run(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    jobs = JobService(ws, user)
+    prcreqid = jobs.run_now(args.job)
+    if not args.wait:
+        return {"queued": prcreqid, "job": args.job}
+    if not any(s["alive"] for s in services(ws)):
+        # Nobody would pick it up: run the queue here, as `dms-scheduler --once` would.
+        SchedulerService(ws, ServiceOptions(use_clock=False)).drain()
+    while True:
+        with ws.engine.connect() as conn:
+            row = (
+                conn.execute(dms_prcreq.select().where(dms_prcreq.c.prcreqid == prcreqid))
+                .mappings()
+                .one()
+            )
+        if row["status"] in (queue.DONE, queue.FAILED, queue.CANCELLED):
+            break
+        time.sleep(0.5)
+    if row["status"] != queue.DONE:
+        raise RunFailedExit(f"{args.job} {row['status']}: {row['message']}")
+    return {
+        "job": args.job,
+        "request": prcreqid,
+        "status": row["status"],
+        "message": row["message"],
+    }
+
+
+def _status(ws: Workspace, user: CurrentUser, _args: argparse.Namespace) -> dict[str, Any]:
+    user.require("monitor", "view")
+    with ws.engine.connect() as conn:
+        running = (
+            conn.execute(dms_prcreq.select().where(dms_prcreq.c.status.in_(queue.ACTIVE)))
+            .mappings()
+            .all()
+        )
+    return {
+        "services": services(ws),
+        "queue": queue.depth(ws),
+        "running": [
+            {
+                "request": r["prcreqid"],
+                "job": r["jobid"],
+                "worker": r["worker"],
+                "since": r["claimed_at"],
+            }
+            for r in running
+        ],
+    }
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    job = sub.add_parser("job", help="jobs and their schedules").add_subparsers(
+        dest="job_command", required=True, metavar="ACTION"
+    )
+    p = job.add_parser("create", parents=[common], help="a job from a mapping, with a schedule")
+    p.add_argument("ref", help="the mapping to run")
+    p.add_argument("--then", nargs="*", help="further mappings, run in sequence after REF")
+    p.add_argument("--name", help="job name (default: the mapping reference)")
+    p.add_argument("--freq", choices=["YR", "HY", "QT", "MN", "FN", "WK", "DL", "ID"])
+    p.add_argument("--month", help="month(s): YR 1-12, HY a pair like 1,7, QT the first month")
+    p.add_argument("--day", help="day of month 1-31 or L (last); weekday for WK/FN")
+    p.add_argument("--weekday", help="MON … SUN (WK, FN)")
+    p.add_argument("--hour", type=int)
+    p.add_argument("--minute", type=int)
+    p.add_argument("--every-minutes", type=int, help="ID: the interval")
+    p.add_argument("--start", help="YYYY-MM-DD[ HH:MM] (UTC)")
+    p.add_argument("--end", help="YYYY-MM-DD[ HH:MM] (UTC)")
+    p.add_argument("--timezone", help="IANA zone (default DMS_TIMEZONE)")
+    p.add_argument("--after", help="run after this job succeeds")
+    p.add_argument("--retries", type=int, default=0)
+    p.add_argument("--retry-delay", type=int, help="seconds before the first retry")
+    p.set_defaults(handler=as_user(_create))
+    p = job.add_parser("list", parents=[common], help="jobs with next run and last status")
+    p.set_defaults(handler=as_user(_list))
+    for action in ("enable", "disable"):
+        p = job.add_parser(action, parents=[common], help=f"{action} a job's schedule")
+        p.add_argument("job")
+        p.set_defaults(handler=as_user(_enable))
+    p = job.add_parser("delete", parents=[common], help="delete a job")
+    p.add_argument("job")
+    p.set_defaults(handler=as_user(_delete))
+    p = job.add_parser("run", parents=[common], help="queue a run now")
+    p.add_argument("job")
+    p.add_argument("--wait", action="store_true", help="block until done; exit with its status")
+    p.set_defaults(handler=as_user(_run))
+    p = job.add_parser("history", parents=[common], help="a job's runs")
+    p.add_argument("job")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(handler=as_user(_history))
+    sch = sub.add_parser("scheduler", help="the scheduler services").add_subparsers(
+        dest="scheduler_command", required=True, metavar="ACTION"
+    )
+    p = sch.add_parser("status", parents=[common], help="services alive, queue, running")
+    p.set_defaults(handler=as_user(_status))
