@@ -18,12 +18,22 @@ from dms_desktop.core.workspace import Workspace
 
 
 def customer_mapping(n_columns: int = 3) -> Mapping:
-    columns = [MappingColumn("CUSTOMER_CODE", "VARCHAR(20)", key=True, key_seq=1,
-                             logic="customer_code", exec_seq=1)]
-    columns += [MappingColumn(f"ATTR_{i}", "VARCHAR(100)", logic=f"attr_{i}", scd_type="1",
-                              exec_seq=i + 2) for i in range(n_columns - 1)]
-    return Mapping(ref="DIM_CUSTOMER", table_name="DIM_CUSTOMER", table_type="DIMENSION",
-                   sql_code="SQL_CUSTOMERS", columns=columns)
+    columns = [
+        MappingColumn(
+            "CUSTOMER_CODE", "VARCHAR(20)", key=True, key_seq=1, logic="customer_code", exec_seq=1
+        )
+    ]
+    columns += [
+        MappingColumn(f"ATTR_{i}", "VARCHAR(100)", logic=f"attr_{i}", scd_type="1", exec_seq=i + 2)
+        for i in range(n_columns - 1)
+    ]
+    return Mapping(
+        ref="DIM_CUSTOMER",
+        table_name="DIM_CUSTOMER",
+        table_type="DIMENSION",
+        sql_code="SQL_CUSTOMERS",
+        columns=columns,
+    )
 
 
 @pytest.fixture
@@ -47,10 +57,12 @@ def test_save_versions_and_restore(svc: MappingService, workspace: Workspace) ->
     restored = svc.restore("DIM_CUSTOMER", 1)
     assert restored.version == 3 and restored.columns[1].scd_type == "1"
     with workspace.engine.connect() as conn:
-        current = conn.execute(select(func.count()).select_from(dms_mapr).where(
-            dms_mapr.c.curflg == "Y")).scalar_one()
-        details = conn.execute(select(func.count()).select_from(dms_maprdtl).where(
-            dms_maprdtl.c.curflg == "Y")).scalar_one()
+        current = conn.execute(
+            select(func.count()).select_from(dms_mapr).where(dms_mapr.c.curflg == "Y")
+        ).scalar_one()
+        details = conn.execute(
+            select(func.count()).select_from(dms_maprdtl).where(dms_maprdtl.c.curflg == "Y")
+        ).scalar_one()
     assert (current, details) == (1, 3)
 
 
@@ -109,12 +121,14 @@ def test_500_columns_in_constant_round_trips(svc: MappingService, workspace: Wor
     assert saves <= 12 and small_saves <= saves + 4  # not one statement per column
 
 
-def test_viewer_cannot_save_or_delete(svc: MappingService, workspace: Workspace,
-                                      admin: CurrentUser) -> None:
+def test_viewer_cannot_save_or_delete(
+    svc: MappingService, workspace: Workspace, admin: CurrentUser
+) -> None:
     svc.save(customer_mapping())
     UserService(workspace, admin).add_user("vic", "Viewer", "viewing all the things")
-    viewer = MappingService(workspace, AuthService(workspace).login(
-        "vic", "viewing all the things"))
+    viewer = MappingService(
+        workspace, AuthService(workspace).login("vic", "viewing all the things")
+    )
     assert viewer.get("DIM_CUSTOMER").version == 1
     with pytest.raises(PermissionDenied):
         viewer.save(replace(customer_mapping(), description="x"))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from dms_desktop.core.clock import utcnow
 from dms_desktop.core.demo.erp import build_demo_erp
+from dms_desktop.core.demo.mappings import seed_demo_mappings
 from dms_desktop.core.metadata.engine import write_tx
 from dms_desktop.core.metadata.tables import dms_dbcondtls, users
 from dms_desktop.core.security.users import create_user_row
@@ -66,4 +67,5 @@ def create_demo_workspace(settings: Settings) -> Workspace:
                 )
     if has_demo_user:
         ws.set_param("WORKSPACE", "DEMO_USER", DEMO_USER, "Login of the demo workspace")
+    seed_demo_mappings(ws, DEMO_ERP_CONNECTION, DEMO_DW_CONNECTION)
     return ws

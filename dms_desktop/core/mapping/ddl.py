@@ -40,10 +40,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
+from dms_desktop.core.catalog import Catalog
+from dms_desktop.core.connections.service import ConnectionService
 from dms_desktop.core.errors import DmsError, ValidationError, describe_db_error
 from dms_desktop.core.mapping.model import Mapping
 from dms_desktop.core.mapping.names import MAX_LENGTH, fold, sa_dialect
 from dms_desktop.core.mapping.types import parse_type, shape, widens
+from dms_desktop.core.mapping.validate import ValidationContext, check_mapping
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.sqlstore.validate import sqlglot_dialect
 from dms_desktop.core.workspace import Workspace
@@ -80,8 +83,6 @@ class DdlPlan:
 
 
 def _ddl_problems(mapping: Mapping, dialect: str) -> None:
-    from dms_desktop.core.mapping.validate import ValidationContext, check_mapping
-
     problems = [
         p
         for p in check_mapping(mapping, ValidationContext(target_dialect=dialect))
@@ -312,9 +313,6 @@ def _run(engine: Engine, dialect: str, statements: Iterable[str]) -> None:
 
 def apply_ddl(ws: Workspace, actor: CurrentUser, mapping: Mapping) -> DdlPlan:
     """Create the target table, or apply the safe ALTERs; returns what was run."""
-    from dms_desktop.core.catalog import Catalog
-    from dms_desktop.core.connections.service import ConnectionService
-
     actor.require("mapper", "edit")
     if mapping.target_conid is None:
         raise ValidationError(f"Mapping {mapping.ref} has no target connection: choose one.")
@@ -323,11 +321,18 @@ def apply_ddl(ws: Workspace, actor: CurrentUser, mapping: Mapping) -> DdlPlan:
     engine = connections.engine(mapping.target_conid)
     try:
         plan = alter_ddl(mapping, engine, dialect)
-        if plan.statements:
-            _run(engine, sqlglot_dialect(dialect), plan.statements)
     except DBAPIError as exc:
         raise DmsError(
-            f"The DDL of {mapping.ref} failed and was rolled back: {describe_db_error(exc)}"
+            f"Cannot read the target table of {mapping.ref}: {describe_db_error(exc)}"
         ) from exc
-    Catalog(engine, dialect).refresh()
+    if plan.statements:
+        key = sqlglot_dialect(dialect)
+        try:
+            _run(engine, key, plan.statements)
+        except DBAPIError as exc:
+            undone = " and was rolled back" if key in TRANSACTIONAL_DDL else ""
+            raise DmsError(
+                f"The DDL of {mapping.ref} failed{undone}: {describe_db_error(exc)}"
+            ) from exc
+        Catalog(engine, dialect).refresh()
     return plan

@@ -76,6 +76,13 @@ class ParsedLogic:
     columns: tuple[str, ...]
 
 
+_PARAMETER_TOKENS = {
+    getattr(TokenType, name)
+    for name in ("PARAMETER", "SESSION_PARAMETER", "PLACEHOLDER", "COLON", "DAT", "AMP")
+    if hasattr(TokenType, name)
+}
+
+
 @cache
 def _tokenizer(dialect: str) -> Tokenizer:
     """The dialect's tokenizer without statement-level commands.
@@ -103,6 +110,11 @@ def _tokens(text: str, dialect: str) -> list[Token]:
             )
         if token.comments:
             raise LogicError("Comments (-- or /* */) are not allowed in logic: remove them.")
+        if token.token_type in _PARAMETER_TOKENS:
+            raise LogicError(
+                "Parameters and session variables (:1, ?, @x, @@x) are not supported in "
+                "logic: name the source column instead."
+            )
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if (
             token.token_type == TokenType.REPLACE
@@ -126,10 +138,6 @@ def parse_logic(text: str, dialect: str) -> ParsedLogic:
         parsed = lang.parser(error_level=ErrorLevel.RAISE).parse_into(exp.Condition, tokens, text)
     except ParseError as exc:
         head = tokens[0].text.upper()
-        if text.lstrip()[:1] in (":", "?", "$", "&"):
-            raise LogicError(
-                "Parameters such as :1 are not supported in logic: name the source column."
-            ) from exc
         if tokens[0].token_type in _STATEMENT_HEADS:
             raise LogicError(
                 f"The logic is a {head} statement: write one expression over the source "
@@ -243,3 +251,11 @@ def unknown_columns(names: Iterable[str], available: Iterable[str]) -> list[str]
 
 def render(tree: exp.Expr, dialect: str) -> str:
     return tree.sql(dialect=sqlglot_dialect(dialect), unsupported_level=ErrorLevel.RAISE)
+
+
+def allowed_function_names() -> list[str]:
+    """Every function name logic may call (for completion in the logic editor)."""
+    names = set(ALLOWED_NAMES)
+    for kind in ALLOWED_FUNCTIONS:
+        names.update(str(n).upper() for n in kind.sql_names() if str(n).replace("_", "").isalpha())
+    return sorted(names)

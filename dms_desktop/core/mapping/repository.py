@@ -165,6 +165,13 @@ class MappingService:
 
         ``expect_version`` guards against overwriting someone else's newer save.
         """
+        with write_tx(self.ws.engine) as conn:
+            return self.save_on(conn, mapping, expect_version=expect_version)
+
+    def save_on(
+        self, conn: Connection, mapping: Mapping, *, expect_version: int | None = None
+    ) -> Mapping:
+        """``save`` inside the caller's transaction (an import writes many mappings in one)."""
         if not REF_PATTERN.match(mapping.ref or ""):
             raise ValidationError(
                 f"Mapping reference {mapping.ref!r} is not valid: use up to 50 letters, "
@@ -172,74 +179,69 @@ class MappingService:
             )
         _check_column_names(mapping)
         now = clock.utcnow()
-        with write_tx(self.ws.engine) as conn:
-            current = (
-                conn.execute(
-                    select(dms_mapr).where(
-                        func.upper(dms_mapr.c.mapref) == mapping.ref.upper(),
-                        dms_mapr.c.curflg == CURRENT,
-                    )
+        current = (
+            conn.execute(
+                select(dms_mapr).where(
+                    func.upper(dms_mapr.c.mapref) == mapping.ref.upper(),
+                    dms_mapr.c.curflg == CURRENT,
                 )
-                .mappings()
-                .first()
             )
-            self.actor.require("mapper", "edit" if current else "create")
-            if current is not None:
-                if expect_version is not None and current["mapver"] != expect_version:
-                    raise AlreadyExists(
-                        f"Mapping '{mapping.ref}' was saved by {current['uptdby'] or '?'} as "
-                        f"version {current['mapver']} meanwhile: reload it before saving."
-                    )
-                existing = self._load(conn, mapping.ref)
-                if existing.content() == replace(mapping, ref=existing.ref).content():
-                    return existing
+            .mappings()
+            .first()
+        )
+        self.actor.require("mapper", "edit" if current else "create")
+        if current is not None:
+            if expect_version is not None and current["mapver"] != expect_version:
+                raise AlreadyExists(
+                    f"Mapping '{mapping.ref}' was saved by {current['uptdby'] or '?'} as "
+                    f"version {current['mapver']} meanwhile: reload it before saving."
+                )
+            existing = self._load(conn, mapping.ref)
+            if existing.content() == replace(mapping, ref=existing.ref).content():
+                return existing
+            for table in (dms_mapr, dms_maprdtl):
                 conn.execute(
-                    dms_mapr.update()
-                    .where(dms_mapr.c.mapid == current["mapid"])
+                    table.update()
+                    .where(table.c.mapid == current["mapid"])
                     .values(curflg="N", recupdt=now)
                 )
-                conn.execute(
-                    dms_maprdtl.update()
-                    .where(dms_maprdtl.c.mapid == current["mapid"])
-                    .values(curflg="N", recupdt=now)
-                )
-            version = (current["mapver"] + 1) if current else 1
-            ref = current["mapref"] if current else mapping.ref
-            saved = replace(mapping, ref=ref)
-            inserted = conn.execute(
-                dms_mapr.insert().values(
-                    mapref=ref,
-                    mapdesc=mapping.description,
-                    srcsys=mapping.source_system,
-                    maprsqlcd=mapping.sql_code,
-                    trgtbnm=mapping.table_name,
-                    trgtbtyp=mapping.table_type,
-                    trgschm=mapping.target_schema,
-                    frqcd=mapping.freq_code,
-                    blkprcrows=mapping.bulk_rows,
-                    trgconid=mapping.target_conid,
-                    srcgone=mapping.on_source_delete,
-                    errthrsh=mapping.error_threshold,
-                    mapver=version,
-                    lgvrfyflg="N",
-                    curflg=CURRENT,
-                    reccrdt=now,
-                    recupdt=now,
-                    crtdby=self.actor.username,
-                    uptdby=self.actor.username,
-                )
-            ).inserted_primary_key
-            assert inserted is not None
-            mapid = int(inserted[0])
-            if saved.columns:
-                conn.execute(
-                    dms_maprdtl.insert(),
-                    [
-                        _detail_values(saved, mapid, col, now, self.actor.username)
-                        for col in saved.columns
-                    ],
-                )
-            return self._load(conn, ref)
+        version = (current["mapver"] + 1) if current else 1
+        ref = current["mapref"] if current else mapping.ref
+        saved = replace(mapping, ref=ref)
+        inserted = conn.execute(
+            dms_mapr.insert().values(
+                mapref=ref,
+                mapdesc=mapping.description,
+                srcsys=mapping.source_system,
+                maprsqlcd=mapping.sql_code,
+                trgtbnm=mapping.table_name,
+                trgtbtyp=mapping.table_type,
+                trgschm=mapping.target_schema,
+                frqcd=mapping.freq_code,
+                blkprcrows=mapping.bulk_rows,
+                trgconid=mapping.target_conid,
+                srcgone=mapping.on_source_delete,
+                errthrsh=mapping.error_threshold,
+                mapver=version,
+                lgvrfyflg="N",
+                curflg=CURRENT,
+                reccrdt=now,
+                recupdt=now,
+                crtdby=self.actor.username,
+                uptdby=self.actor.username,
+            )
+        ).inserted_primary_key
+        assert inserted is not None
+        mapid = int(inserted[0])
+        if saved.columns:
+            conn.execute(
+                dms_maprdtl.insert(),
+                [
+                    _detail_values(saved, mapid, col, now, self.actor.username)
+                    for col in saved.columns
+                ],
+            )
+        return self._load(conn, ref)
 
     def restore(self, ref: str, version: int) -> Mapping:
         """Make an old version current again, as a new version."""

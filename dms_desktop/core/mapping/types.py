@@ -35,7 +35,7 @@ class TypeRule:
 
 
 def _rules(**spec: TypeRule) -> dict[str, TypeRule]:
-    return {name.replace("_", " "): rule for name, rule in spec.items()}
+    return dict(spec)
 
 
 _INT = {"SMALLINT": 2, "INTEGER": 4, "INT": 4, "BIGINT": 8, "TINYINT": 1}
@@ -48,7 +48,7 @@ TYPE_RULES: dict[str, dict[str, TypeRule]] = {
         NUMERIC=TypeRule("decimal", "ps?", 1000),
         DECIMAL=TypeRule("decimal", "ps?", 1000),
         REAL=TypeRule("float", rank=4),
-        DOUBLE_PRECISION=TypeRule("float", rank=8),
+        **{"DOUBLE PRECISION": TypeRule("float", rank=8)},
         VARCHAR=TypeRule("string", "n?", 10485760),
         CHAR=TypeRule("char", "n", 10485760),
         TEXT=TypeRule("text"),
@@ -212,7 +212,9 @@ _REFLECTED_FAMILY = {
     "MEDIUMTEXT": "text", "DATE": "date", "DATETIME": "timestamp", "TIMESTAMP": "timestamp",
     "TIMESTAMP WITHOUT TIME ZONE": "timestamp", "BOOLEAN": "boolean", "BOOL": "boolean",
 }  # fmt: skip
-_REFLECTED = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?[^)]*\))?")
+_REFLECTED = re.compile(
+    r"^\s*([A-Za-z][A-Za-z0-9_]*(?:\s+[A-Za-z][A-Za-z0-9_]*)*)\s*(?:\((\d+)(?:\s*,\s*(\d+))?[^)]*\))?"
+)
 
 
 def shape(type_text: str) -> TargetType:
@@ -224,6 +226,10 @@ def shape(type_text: str) -> TargetType:
     family = _REFLECTED_FAMILY.get(name, "other")
     size = int(m.group(2)) if m.group(2) else None
     scale = int(m.group(3)) if m.group(3) else None
+    if family == "decimal" and size is not None and scale is None:
+        scale = 0  # NUMBER(10) is NUMBER(10,0)
+    if family in ("timestamp", "date", "text", "boolean"):
+        size = scale = None  # fractional-second precision etc. is not a width
     if family == "int":
         return TargetType(type_text, family, _INT.get(name, 8))
     if family == "decimal" and name in ("INTEGER", "SMALLINT"):

@@ -97,7 +97,9 @@ class _Checker:
         if m.table_type not in TABLE_TYPES:
             self.add(None, "table_type", f"Choose one of {', '.join(TABLE_TYPES)}.")
         self._identifier(None, "table_name", m.table_name, dialect, "table name")
-        if m.target_schema:
+        if m.target_schema and dialect == "sqlite" and m.target_schema.lower() != "main":
+            self.add(None, "target_schema", "A SQLite target has no schemas: leave it empty.")
+        elif m.target_schema:
             self._identifier(None, "target_schema", m.target_schema, dialect, "schema")
         if m.target_conid is None:
             self.add(None, "target_conid", "Choose the target connection.")
@@ -202,8 +204,12 @@ class _Checker:
         if code not in COMBINE_CODES:
             self.add(col, "combine", f"Use one of {', '.join(COMBINE_CODES)} (or nothing).")
         elif col.key:
-            self.add(col, "combine", f"A key column cannot be aggregated ({code}): the keys "
-                     "are what the rows are grouped by.")  # fmt: skip
+            self.add(
+                col,
+                "combine",
+                f"A key column cannot be aggregated ({code}): the keys "
+                "are what the rows are grouped by.",
+            )
         elif col.lookup_table:
             self.add(col, "combine", "A looked-up column cannot be aggregated.")
         elif code in ("SUM", "AVG") and family and family not in NUMERIC_FAMILIES:
@@ -355,13 +361,14 @@ def validate_mapping(
 ) -> list[MappingProblem]:
     """All problems of ``mapping`` (empty: valid).
 
-    With ``record`` and a saved version (``mapid``), the problems replace that version's rows
-    in DMS_MAPERR and LGVRFYFLG says whether it is clean. An editor validating unsaved
-    changes passes ``record=False``: the stored version is not what was checked.
+    With ``record``, a saved version (``mapid``) and an actor who may edit mappings, the
+    problems replace that version's rows in DMS_MAPERR and LGVRFYFLG says whether it is
+    clean. An editor validating unsaved changes passes ``record=False``: the stored version
+    is not what was checked.
     """
     actor.require("mapper", "view")
     problems = check_mapping(mapping, gather_context(ws, actor, mapping))
-    if record and mapping.mapid is not None:
+    if record and mapping.mapid is not None and actor.can("mapper", "edit"):
         _record(ws, actor, mapping, problems)
     return problems
 

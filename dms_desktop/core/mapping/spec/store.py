@@ -9,16 +9,14 @@ transaction, so the version write is done here with its helpers (same rows, same
 
 from __future__ import annotations
 
-from dataclasses import replace as dc_replace
 from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
-from dms_desktop.core import clock
 from dms_desktop.core.connections.service import ConnectionService
 from dms_desktop.core.errors import NotFound, ValidationError
 from dms_desktop.core.mapping.model import Mapping
-from dms_desktop.core.mapping.repository import CURRENT, MappingService, _detail_values
+from dms_desktop.core.mapping.repository import CURRENT, MappingService
 from dms_desktop.core.mapping.spec.document import (
     ParsedDocument,
     RawDocument,
@@ -33,7 +31,7 @@ from dms_desktop.core.mapping.spec.document import (
 )
 from dms_desktop.core.mapping.spec.xlsx import read_workbook, write_workbook
 from dms_desktop.core.metadata.engine import write_tx
-from dms_desktop.core.metadata.tables import dms_mapr, dms_maprdtl
+from dms_desktop.core.metadata.tables import dms_mapr
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
 
@@ -97,8 +95,6 @@ def import_file(
     """Import every mapping of a JSON/YAML/XLSX spec in one transaction; returns them."""
     parsed = parse_file(ws, actor, path)
     service = MappingService(ws, actor)
-    now = clock.utcnow()
-    saved: list[Mapping] = []
     with write_tx(ws.engine) as conn:
         currents = _current_versions(conn, [d.mapping.ref for d in parsed])
         problems = [
@@ -112,11 +108,7 @@ def import_file(
         ]
         if problems:
             raise SpecError(path.name, problems)
-        for doc in parsed:
-            current = currents.get(doc.mapping.ref.upper())
-            actor.require("mapper", "edit" if current else "create")
-            saved.append(_write_version(conn, service, doc.mapping, current, now))
-    return saved
+        return [service.save_on(conn, doc.mapping) for doc in parsed]
 
 
 def _current_versions(conn: Connection, refs: list[str]) -> dict[str, tuple[int, int, str]]:
@@ -128,58 +120,6 @@ def _current_versions(conn: Connection, refs: list[str]) -> dict[str, tuple[int,
         )
     ).all()
     return {str(r.mapref).upper(): (int(r.mapid), int(r.mapver), str(r.mapref)) for r in rows}
-
-
-def _write_version(
-    conn: Connection,
-    service: MappingService,
-    mapping: Mapping,
-    current: tuple[int, int, str] | None,
-    now: object,
-) -> Mapping:
-    """What ``MappingService.save`` writes, on the caller's connection."""
-    by = service.actor.username
-    ref = current[2] if current else mapping.ref
-    if current is not None:
-        existing = service._load(conn, ref)  # noqa: SLF001 - same package, same transaction
-        if existing.content() == dc_replace(mapping, ref=ref).content():
-            return existing
-        for table in (dms_mapr, dms_maprdtl):
-            conn.execute(
-                table.update().where(table.c.mapid == current[0]).values(curflg="N", recupdt=now)
-            )
-    inserted = conn.execute(
-        dms_mapr.insert().values(
-            mapref=ref,
-            mapdesc=mapping.description,
-            srcsys=mapping.source_system,
-            maprsqlcd=mapping.sql_code,
-            trgtbnm=mapping.table_name,
-            trgtbtyp=mapping.table_type,
-            trgschm=mapping.target_schema,
-            frqcd=mapping.freq_code,
-            blkprcrows=mapping.bulk_rows,
-            trgconid=mapping.target_conid,
-            srcgone=mapping.on_source_delete,
-            errthrsh=mapping.error_threshold,
-            mapver=(current[1] + 1) if current else 1,
-            lgvrfyflg="N",
-            curflg=CURRENT,
-            reccrdt=now,
-            recupdt=now,
-            crtdby=by,
-            uptdby=by,
-        )
-    ).inserted_primary_key
-    assert inserted is not None
-    mapid = int(inserted[0])
-    stored = dc_replace(mapping, ref=ref)
-    if stored.columns:
-        conn.execute(
-            dms_maprdtl.insert(),
-            [_detail_values(stored, mapid, col, now, by) for col in stored.columns],
-        )
-    return service._load(conn, ref)  # noqa: SLF001
 
 
 # --- export --------------------------------------------------------------------------------

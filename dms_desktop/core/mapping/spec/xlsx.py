@@ -221,12 +221,14 @@ def _read_sheet(sheet: Worksheet, problems: list[SpecProblem]) -> RawDocument:
                 name,
                 "no header block: cell A1 should read 'Reference', then one "
                 "label per row (Table name, Table type, ...)",
-            )  # fmt: skip
+            )
         )
         return RawDocument(doc, lambda path: f"{name}, {path}")
     while row <= sheet.max_row and not _blank(sheet, row):
         label = sheet.cell(row, 1).value
         key = _HEADER_BY_LABEL.get(_norm(label))
+        if key is None and _norm(label) in _GRID_BY_LABEL:
+            break  # the grid header follows without a blank row
         if key is None:
             problems.append(SpecProblem(f"{name}, cell A{row}", f"unknown label {label!r}"))
         else:
