@@ -37,8 +37,9 @@ def test_navigation_by_click_shows_each_page(qtbot, main_window: MainWindow) -> 
         assert main_window.menus.module_actions[spec.module].isChecked()
         if spec.module == "home":
             assert isinstance(page, HomePage)
+        elif not isinstance(page, PlaceholderPage):  # a module built since: its own page
+            assert type(page).__module__.startswith(f"dms_desktop.gui.{spec.module}.")
         else:
-            assert isinstance(page, PlaceholderPage)
             assert page.title.text() == spec.title
             assert len(page.description.text()) > 60  # a real paragraph, not a stub
 
@@ -109,7 +110,7 @@ def test_about_dialog_opens(qtbot, main_window: MainWindow) -> None:  # type: ig
     dialog.close()
 
 
-@pytest.mark.parametrize("module", ["run_now", "new_job", "export_report"])
+@pytest.mark.parametrize("module", ["export_report"])
 def test_later_actions_are_disabled_and_say_why(main_window: MainWindow, module: str) -> None:
     action = getattr(main_window.menus, module)
     assert not action.isEnabled()
