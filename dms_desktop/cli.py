@@ -24,7 +24,7 @@ from dms_desktop.core.logs import setup_logging
 from dms_desktop.core.settings import Settings, load_settings
 
 log = logging.getLogger("dms.cli")
-COMMAND_GROUPS = ("users", "connections", "sql", "mappings", "loads", "jobs")
+COMMAND_GROUPS = ("users", "connections", "sql", "mappings", "loads", "jobs", "reports")
 
 
 def build_parser() -> argparse.ArgumentParser:

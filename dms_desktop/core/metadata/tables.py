@@ -585,3 +585,38 @@ USER_TABLES = (
     "password_history",
     "login_audit_log",
 )
+
+# --- reports and dashboard (migration 0006) ---------------------------------------------
+
+# Report definitions: SQL with typed parameters, column formats, a layout template and the
+# output (folder, file name pattern, format) a scheduled run writes. Versions the seed's way.
+dms_rpt = Table(
+    "dms_rpt",
+    metadata,
+    Column("rptid", Integer, Identity(), primary_key=True),
+    Column("rptnm", String(100), nullable=False),
+    Column("rptdesc", String(500)),
+    Column("rptconid", Integer, ForeignKey("dms_dbcondtls.conid")),  # NULL: metadata database
+    Column("rptsql", Text, nullable=False),
+    Column("rptparams", Text),  # JSON [{name, type, label, default, required, choices}]
+    Column("rptcols", Text),  # JSON [{name, title, kind, decimals, date_format, width}]
+    Column("rpttmpl", Text),  # JSON {title, subtitle, logo, header, footer, ...}
+    Column("outfldr", String(1000)),  # scheduled output: folder
+    Column("outptrn", String(200)),  # file name pattern, e.g. {report}_{date}.pdf
+    Column("outfmt", String(10)),  # CSV XLSX PDF
+    Column("rptver", Integer, nullable=False, server_default="1"),
+    _flag("curflg"),
+    *_stamps(),
+    *_by(),
+    _yn("curflg", "curflg"),
+    CheckConstraint("outfmt IS NULL OR outfmt IN ('CSV', 'XLSX', 'PDF')", name="outfmt"),
+)
+unique_current(dms_rpt, "rptnm")
+
+# The dashboard groups the run log by day and status, and by mapping over time.
+Index("ix_dms_prclog_strtdt_status", dms_prclog.c.strtdt, dms_prclog.c.status)
+Index("ix_dms_prclog_mapref", dms_prclog.c.mapref, dms_prclog.c.strtdt)
+
+# A job with RPTNM renders that report (render_scheduled) instead of running mappings, so
+# reports are scheduled by the same DMS_JOBSCH rows and logged in DMS_PRCLOG like loads.
+dms_job.append_column(Column("rptnm", String(100)))

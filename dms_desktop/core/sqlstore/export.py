@@ -33,7 +33,13 @@ from typing import IO, Any
 from sqlalchemy import Engine
 
 from dms_desktop.core.errors import DmsError, ValidationError
-from dms_desktop.core.sqlstore.describe import backend_of, checkout, dbapi_error, is_disconnect
+from dms_desktop.core.sqlstore.describe import (
+    ResultColumn,
+    backend_of,
+    checkout,
+    dbapi_error,
+    is_disconnect,
+)
 from dms_desktop.core.sqlstore.errors import QueryCancelled, sql_error
 from dms_desktop.core.sqlstore.runner import QueryRun
 from dms_desktop.core.sqlstore.validate import is_query, strip_statement
@@ -80,14 +86,26 @@ def export_query(
         raise ValidationError(f"Folder {path.parent} does not exist: choose another one.")
     if not is_query(strip_statement(sql), dialect):
         raise ValidationError("Only a query (SELECT or WITH ... SELECT) can be exported.")
+
+    def write(temp: Path) -> int:
+        if kind == ".csv" and backend_of(engine) == "postgresql":
+            return _copy_csv(engine, sql, temp, state)
+        sink = CsvSink(temp) if kind == ".csv" else XlsxSink(temp)
+        return _stream(engine, dialect, sql, sink, state, fetch_size)
+
+    return write_atomically(path, write)
+
+
+def write_atomically(path: Path, write: Callable[[Path], int]) -> ExportResult:
+    """Call ``write(temp)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    On any failure or cancel the temporary file is deleted and ``path`` is left as it was;
+    an OSError becomes a ``DmsError`` naming the file. ``write`` returns the rows written.
+    """
     started = time.perf_counter()
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        if kind == ".csv" and backend_of(engine) == "postgresql":
-            rows = _copy_csv(engine, sql, temp, state)
-        else:
-            sink = _CsvSink(temp) if kind == ".csv" else _XlsxSink(temp)
-            rows = _stream(engine, dialect, sql, sink, state, fetch_size)
+        rows = write(temp)
         os.replace(temp, path)
     except BaseException as exc:
         with suppress(OSError):
@@ -132,15 +150,29 @@ def _stream(
     engine: Engine,
     dialect: str,
     sql: str,
-    sink: _Sink,
+    sink: Sink,
     state: TaskState | None,
     fetch_size: int,
 ) -> int:
+    return stream_run(QueryRun(engine, dialect, sql, fetch_size=fetch_size), sink, state)
+
+
+def stream_run(
+    run: QueryRun,
+    sink: Sink,
+    state: TaskState | None,
+    header: Callable[[Sequence[ResultColumn]], Sequence[str]] | None = None,
+) -> int:
+    """Start ``run`` and copy every row into ``sink`` a page at a time; returns the rows.
+
+    ``header`` turns the result columns into the header row (default: their names). The run
+    and the sink are closed at the end; a cancel of ``state`` stops the query on the server.
+    """
     total = 0
-    run = QueryRun(engine, dialect, sql, fetch_size=fetch_size)
+    fetch_size = run.fetch_size
     with run, sink, _cancel_watch(state, run.cancel):
         run.start()
-        sink.header([c.name for c in run.columns])
+        sink.header(header(run.columns) if header else [c.name for c in run.columns])
         while True:
             rows = run.fetch(fetch_size)
             sink.rows(rows)
@@ -216,8 +248,10 @@ def _copy_csv(engine: Engine, sql: str, temp: Path, state: TaskState | None) -> 
 # --- sinks -----------------------------------------------------------------------------
 
 
-class _Sink:
-    def __enter__(self) -> _Sink:
+class Sink:
+    """Where exported rows go: ``header`` once, ``rows`` per page, ``close(ok)`` at the end."""
+
+    def __enter__(self) -> Sink:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -282,7 +316,7 @@ def _csv_column(values: tuple[Any, ...]) -> Sequence[Any]:
     return [csv_value(v) for v in values]
 
 
-class _CsvSink(_Sink):
+class CsvSink(Sink):
     def __init__(self, path: Path) -> None:
         self.fh = path.open("w", encoding="utf-8", newline="")
         self.writer = csv.writer(self.fh, lineterminator="\n")
@@ -299,7 +333,8 @@ class _CsvSink(_Sink):
         self.fh.close()
 
 
-def _text_cell(text: str) -> str:
+def excel_text(text: str) -> str:
+    """Text an Excel cell accepts: illegal characters dropped, over-long text truncated."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
@@ -313,7 +348,7 @@ def xlsx_value(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return _text_cell(value)
+        return excel_text(value)
     if isinstance(value, int):
         return value if abs(value) < 10**_EXCEL_MAX_DIGITS else str(value)
     if isinstance(value, float):
@@ -329,10 +364,10 @@ def xlsx_value(value: Any) -> Any:
         return value if value >= _EXCEL_MIN_DATE else value.isoformat()
     if isinstance(value, dtime):
         return value if value.tzinfo is None else value.isoformat()
-    return _text_cell(str(csv_value(value)))
+    return excel_text(str(csv_value(value)))
 
 
-class _XlsxSink(_Sink):
+class XlsxSink(Sink):
     """openpyxl write-only workbook: rows go to a temporary XML file, not into memory."""
 
     def __init__(self, path: Path) -> None:
@@ -354,7 +389,7 @@ class _XlsxSink(_Sink):
         self.sheet_rows = 1
 
     def header(self, names: Sequence[str]) -> None:
-        self.names = [_text_cell(n) for n in names]
+        self.names = [excel_text(n) for n in names]
         self._new_sheet()
 
     def rows(self, rows: Sequence[Sequence[Any]]) -> None:
@@ -386,3 +421,9 @@ class _XlsxSink(_Sink):
             if writer is not None:
                 with suppress(OSError, ValueError):
                     writer.cleanup()
+
+
+_Sink = Sink  # the names before the report writers shared them
+_CsvSink = CsvSink
+_text_cell = excel_text
+_XlsxSink = XlsxSink

@@ -11,6 +11,8 @@ text such as ``'10000-01-01'``.
 ``interrupt()``, MySQL ``KILL QUERY`` from a second connection). A cancel can reach the server
 before the statement does, so it is repeated while the statement is still running.
 Statements other than queries run in autocommit fashion: committed when they finish.
+With ``params`` (reports) the text's ``:name`` binds are rendered in the driver's paramstyle
+by SQLAlchemy and the values are sent bound, never spliced into the text.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlglot import exp
 
 from dms_desktop.core.errors import DmsError, describe_db_error
@@ -57,10 +59,19 @@ _LOST = "The connection to the database was lost ({}): run the statement again."
 class QueryRun:
     """One execution of one statement; ``start`` then ``fetch`` pages, finally ``close``."""
 
-    def __init__(self, engine: Engine, dialect: str, sql: str, *, fetch_size: int = 500) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        dialect: str,
+        sql: str,
+        *,
+        fetch_size: int = 500,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
         self.engine = engine
         self.dialect = dialect
         self.sql = sql
+        self.params = dict(params) if params is not None else None
         self.fetch_size = max(1, fetch_size)
         self.columns: list[ResultColumn] = []
         self.rowcount = -1
@@ -109,7 +120,7 @@ class QueryRun:
             self._release(invalidate=False)
             raise
         self._cur = cur
-        self._run(lambda: cur.execute(self._body))
+        self._run(lambda: self._execute(cur))
         if query and self._backend == "postgresql":
             # A named cursor describes its columns only after the first FETCH.
             self._pending = self._fetch_raw(self.fetch_size)
@@ -124,6 +135,18 @@ class QueryRun:
             self._server_done = True
         if self._server_done:
             self._finish()
+
+    def _execute(self, cur: Any) -> None:
+        if self.params is None:
+            cur.execute(self._body)
+            return
+        # ``:name`` binds, rendered in the driver's paramstyle; the values stay bound.
+        compiled = text(self._body).compile(dialect=self.engine.dialect)
+        values = compiled.construct_params(self.params)
+        if compiled.positiontup is not None:
+            cur.execute(str(compiled), [values[name] for name in compiled.positiontup])
+        else:
+            cur.execute(str(compiled), values)
 
     def _cursor(self, dbapi_conn: Any, query: bool) -> Any:
         if self._backend == "postgresql":
