@@ -9,6 +9,8 @@ the two never swallows a key).
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -37,6 +39,11 @@ def selection_as_tsv(view: QAbstractItemView) -> str:
         "\t".join(cells.get(c, "").replace("\t", " ").replace("\n", " ") for c in columns)
         for _row, cells in sorted(rows.items())
     )
+
+
+def _is_scintilla(widget: QWidget | None) -> bool:
+    """The SQL editor (ScintillaEdit): duck-typed, so this module needs no Scintilla import."""
+    return widget is not None and hasattr(widget, "canUndo") and hasattr(widget, "selectionEmpty")
 
 
 def _undo_stack(widget: QWidget | None) -> QUndoStack | None:
@@ -94,14 +101,14 @@ class EditActions(QObject):
 
     def _undo(self, widget: QWidget) -> None:
         stack = _undo_stack(widget)
-        if isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit):
+        if isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit) or _is_scintilla(widget):
             widget.undo()
         elif stack is not None:
             stack.undo()
 
     def _redo(self, widget: QWidget) -> None:
         stack = _undo_stack(widget)
-        if isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit):
+        if isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit) or _is_scintilla(widget):
             widget.redo()
         elif stack is not None:
             stack.redo()
@@ -130,6 +137,13 @@ class EditActions(QObject):
             document = widget.document()
             undo, redo = document.isUndoAvailable(), document.isRedoAvailable()
             copy = widget.textCursor().hasSelection()
+            cut = copy and writable
+            paste = writable and clipboard_text
+        elif _is_scintilla(widget):
+            editor: Any = widget
+            writable = not editor.readOnly()
+            undo, redo = bool(editor.canUndo()), bool(editor.canRedo())
+            copy = not editor.selectionEmpty()
             cut = copy and writable
             paste = writable and clipboard_text
         elif isinstance(widget, QAbstractItemView):

@@ -29,7 +29,13 @@ from dms_desktop.core.errors import (
     describe_db_error,
 )
 from dms_desktop.core.metadata.engine import write_tx
-from dms_desktop.core.metadata.tables import dms_dbcondtls, dms_flupld, dms_mapr, dms_maprsql
+from dms_desktop.core.metadata.tables import (
+    dms_dbcondtls,
+    dms_flupld,
+    dms_mapr,
+    dms_maprsql,
+    dms_rpt,
+)
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.security.secrets import open_secret_box
 from dms_desktop.core.workspace import Workspace
@@ -245,6 +251,7 @@ class ConnectionService:
             ("SQL", dms_maprsql, dms_maprsql.c.sqlconid, dms_maprsql.c.maprsqlcd),
             ("mapping", dms_mapr, dms_mapr.c.trgconid, dms_mapr.c.mapref),
             ("upload", dms_flupld, dms_flupld.c.trgconid, dms_flupld.c.flupldref),
+            ("report", dms_rpt, dms_rpt.c.rptconid, dms_rpt.c.rptnm),
         ):
             names = (
                 conn.execute(
