@@ -24,7 +24,17 @@ from dms_desktop.core.logs import setup_logging
 from dms_desktop.core.settings import Settings, load_settings
 
 log = logging.getLogger("dms.cli")
-COMMAND_GROUPS = ("users", "connections", "sql", "mappings", "loads", "jobs", "reports")
+COMMAND_GROUPS = (
+    "users",
+    "connections",
+    "sql",
+    "mappings",
+    "loads",
+    "jobs",
+    "reports",
+    "admin",
+    "uploads",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

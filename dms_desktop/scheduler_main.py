@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     service = SchedulerService(ws, ServiceOptions(workers=workers, use_clock=not args.once))
     if args.once:
         service.tick()
-        done = service.drain()
+        done = service.drain(workers=workers)
         print(f"dms-scheduler: {done} request(s) processed, {len(service.failures)} failed")
         ws.close()
         return 0 if not service.failures else 1

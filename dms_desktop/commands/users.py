@@ -68,6 +68,36 @@ def _user_unlock(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> 
     return {"unlocked": args.name}
 
 
+def _user_disable(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    UserService(ws, user).disable(args.name)
+    return {"disabled": args.name}
+
+
+def _user_enable(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    UserService(ws, user).enable(args.name)
+    return {"enabled": args.name}
+
+
+def _user_reset(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    if not args.password_stdin:
+        raise ValidationError(
+            "Pass the temporary password on stdin with --password-stdin; the user must "
+            "change it at the next login."
+        )
+    UserService(ws, user).reset_password(args.name, read_stdin_secret("temporary password"))
+    return {"reset": args.name, "must_change_password": True}
+
+
+def _user_grant(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    roles = UserService(ws, user).grant_role(args.name, args.role)
+    return {"username": args.name, "roles": list(roles)}
+
+
+def _user_revoke(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    roles = UserService(ws, user).revoke_role(args.name, args.role)
+    return {"username": args.name, "roles": list(roles)}
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("init", parents=[common], help="create or upgrade the metadata database")
     p.add_argument("--demo", action="store_true", help="add the demo source, connections, user")
@@ -97,3 +127,24 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = user.add_parser("unlock", parents=[common], help="unlock a locked account")
     p.add_argument("name")
     p.set_defaults(handler=as_user(_user_unlock))
+    for verb, action, text in (
+        ("disable", _user_disable, "disable an account (its open sessions end)"),
+        ("enable", _user_enable, "enable a disabled account"),
+    ):
+        p = user.add_parser(verb, parents=[common], help=text)
+        p.add_argument("name")
+        p.set_defaults(handler=as_user(action))
+    p = user.add_parser(
+        "reset-password", parents=[common], help="set a temporary password (changed at login)"
+    )
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(handler=as_user(_user_reset))
+    for verb, action, text in (
+        ("grant", _user_grant, "give a user a role"),
+        ("revoke", _user_revoke, "take a role from a user"),
+    ):
+        p = user.add_parser(verb, parents=[common], help=text)
+        p.add_argument("name")
+        p.add_argument("role")
+        p.set_defaults(handler=as_user(action))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,9 @@ from dms_desktop.gui import prefs
 from dms_desktop.gui.about import AboutDialog
 from dms_desktop.gui.edit_actions import EditActions
 from dms_desktop.gui.errors import current_log_path
+from dms_desktop.gui.export_focused import FocusedExport
+from dms_desktop.gui.jobs.work import can_run as can_run_jobs
+from dms_desktop.gui.reports.menu import ReportsMenu
 from dms_desktop.gui.resources import icon, resources_dir
 from dms_desktop.gui.theme import THEMES
 
@@ -23,8 +27,9 @@ if TYPE_CHECKING:
 
 # Ctrl+1 .. Ctrl+9, Ctrl+0 for the first ten modules; Admin, the eleventh, gets Ctrl+Shift+A.
 MODULE_SHORTCUTS = [f"Ctrl+{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)] + ["Ctrl+Shift+A"]
-JOBS_LATER = "Arrives with the Jobs module"
-REPORTS_LATER = "Arrives with the Reports module"
+RUN_JOB_TIP = "Choose a job and queue a run now"
+NEW_JOB_TIP = "Create a job from one or more mappings"
+NOT_ALLOWED = "Your role does not allow this"
 
 
 def readme_path() -> Path:
@@ -41,6 +46,11 @@ class MainMenus:
         self.info_box: QMessageBox | None = None
 
         file_menu = self._menu(bar.addMenu("&File"))
+        self.export_focused = file_menu.addAction("&Export…")
+        self.export_focused.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.focused_export = FocusedExport(window, self.export_focused)
+        file_menu.aboutToShow.connect(self.focused_export.update_action)
+        file_menu.addSeparator()
         self.change_password = file_menu.addAction("Change &password…")
         self.change_password.triggered.connect(self._change_password)
         file_menu.addSeparator()
@@ -82,17 +92,35 @@ class MainMenus:
         self.full_screen.toggled.connect(self._toggle_full_screen)
 
         jobs_menu = self._menu(bar.addMenu("&Jobs"))
-        self.run_now = self._later(jobs_menu, "&Run now…", JOBS_LATER)
-        self.new_job = self._later(jobs_menu, "&New job…", JOBS_LATER)
+        can_run = can_run_jobs(window.user)
+        self.run_now = jobs_menu.addAction("&Run now…")
+        self.run_now.setEnabled(can_run)
+        self.run_now.triggered.connect(self._run_now)
+        self._run_source: QAction | None = None  # the current page's own Run now, if any
+        window.stack.currentChanged.connect(self._follow_page)
+        self.new_job = jobs_menu.addAction("&New job…")
+        can_create = window.user.can("jobs", "create")
+        self.new_job.setEnabled(can_create)
+        self.new_job.setToolTip(NEW_JOB_TIP if can_create else NOT_ALLOWED)
+        self.new_job.triggered.connect(window.new_job)
 
         reports_menu = self._menu(bar.addMenu("&Reports"))
-        self.export_report = self._later(reports_menu, "&Export…", REPORTS_LATER)
+        self.reports = ReportsMenu(window, reports_menu)
 
         tools_menu = self._menu(bar.addMenu("&Tools"))
         self.open_log_folder = tools_menu.addAction("Open &log folder")
         self.open_log_folder.triggered.connect(self._open_log_folder)
         self.settings_location = tools_menu.addAction("&Settings location…")
         self.settings_location.triggered.connect(self._show_settings_location)
+        tools_menu.addSeparator()
+        self.embedded_scheduler = tools_menu.addAction("Run s&cheduler in this window")
+        self.embedded_scheduler.setCheckable(True)
+        self.embedded_scheduler.setChecked(window.scheduler.enabled_by_pref())
+        self.embedded_scheduler.setToolTip(
+            "Fire schedules and run queued jobs inside DMS Desktop while it is open "
+            "(on by default for the embedded SQLite workspace)"
+        )
+        self.embedded_scheduler.toggled.connect(window.scheduler.set_enabled)
 
         help_menu = self._menu(bar.addMenu("&Help"))
         self.documentation = help_menu.addAction("&Documentation")
@@ -116,6 +144,34 @@ class MainMenus:
         action.setToolTip(why)
         action.setStatusTip(why)
         return action
+
+    # -- Run now: runs what the current page offers (the Mapper's open mapping) through the
+    # page's ``run_now_action`` when that one is enabled; otherwise it asks for a job.
+    def _follow_page(self, _index: int = 0) -> None:
+        if self._run_source is not None:
+            with suppress(RuntimeError, TypeError):  # the page is gone
+                self._run_source.changed.disconnect(self._sync_run_now)
+        page = self.window.stack.currentWidget()
+        source = getattr(page, "run_now_action", None)
+        self._run_source = source if isinstance(source, QAction) else None
+        if self._run_source is not None:
+            self._run_source.changed.connect(self._sync_run_now)
+        self._sync_run_now()
+
+    def _sync_run_now(self) -> None:
+        source = self._run_source
+        contextual = source is not None and source.isEnabled()
+        allowed = can_run_jobs(self.window.user)
+        tip = source.toolTip() if contextual and source is not None else RUN_JOB_TIP
+        self.run_now.setEnabled(allowed or contextual)
+        self.run_now.setToolTip(tip if allowed or contextual else NOT_ALLOWED)
+        self.run_now.setStatusTip(self.run_now.toolTip())
+
+    def _run_now(self) -> None:
+        if self._run_source is not None and self._run_source.isEnabled():
+            self._run_source.trigger()
+        else:
+            self.window.open_run_dialog()
 
     # -- handlers ------------------------------------------------------------------------------
     def _toggle_full_screen(self, on: bool) -> None:

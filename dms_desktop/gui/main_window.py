@@ -25,9 +25,11 @@ from dms_desktop import APP_NAME
 from dms_desktop.core.security.permissions import MODULES, CurrentUser
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui import prefs
+from dms_desktop.gui.idle_lock import IdleLock
 from dms_desktop.gui.main_menus import MainMenus
 from dms_desktop.gui.pages import PageContext, PageSpec, load_page_spec
 from dms_desktop.gui.resources import app_icon, icon
+from dms_desktop.gui.scheduler_host import SchedulerHost
 from dms_desktop.gui.theme import apply_theme, current_theme
 from dms_desktop.gui.widgets import ElidedLabel
 
@@ -68,11 +70,17 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+        self.scheduler = SchedulerHost(ws, parent=self)  # the embedded scheduler
         self.menus = MainMenus(self)
         self._build_status_bar()
         self._apply_permissions()
         self.nav.currentRowChanged.connect(self._on_nav_row)
         self._restore_state()
+        self.scheduler.start_if_enabled()
+        self.logout_reason = ""  # why the session ended, for the login dialog
+        self.idle_lock = IdleLock(self)  # locks after SESSION.IDLE_TIMEOUT_MIN idle minutes
+        self.idle_lock.sig_session_ended.connect(self.end_session)
+        self.idle_lock.start()
 
     # -- construction --------------------------------------------------------------------------
     def _build_nav(self) -> QWidget:
@@ -117,7 +125,8 @@ class MainWindow(QMainWindow):
         self.user_label.setToolTip("Logged-in user and roles")
         self.scheduler_label = QLabel(SCHEDULER_NOT_RUNNING, bar)
         self.scheduler_label.setObjectName("statusField")
-        self.scheduler_label.setToolTip("The scheduler arrives with the Jobs module")
+        self.scheduler_label.setToolTip(self.scheduler.describe()[1])
+        self.scheduler.sig_status.connect(self._show_scheduler_status)
         for label in (self.database_label, self.user_label, self.scheduler_label):
             bar.addPermanentWidget(label)
 
@@ -153,7 +162,26 @@ class MainWindow(QMainWindow):
                 self.stack.removeWidget(placeholder)
                 placeholder.deleteLater()
             self.pages[module] = widget
+            queued = getattr(widget, "sig_run_queued", None)
+            if queued is not None:  # a run was queued: the embedded scheduler starts it now
+                queued.connect(self.scheduler.wake)
         return self.pages[module]
+
+    def open_run_dialog(self) -> QWidget | None:
+        """Jobs > Run now…: the Jobs page's dialog that queues a job."""
+        if not self.show_module("jobs"):
+            return None
+        return self.page("jobs").open_run_dialog()  # type: ignore[attr-defined, no-any-return]
+
+    def new_job(self) -> QWidget | None:
+        """Jobs > New job…"""
+        if not self.show_module("jobs"):
+            return None
+        return self.page("jobs").new_job()  # type: ignore[attr-defined, no-any-return]
+
+    def _show_scheduler_status(self, text: str, tooltip: str) -> None:
+        self.scheduler_label.setText(text)
+        self.scheduler_label.setToolTip(tooltip)
 
     def _on_nav_row(self, row: int) -> None:
         if not 0 <= row < len(self.specs):
@@ -207,6 +235,11 @@ class MainWindow(QMainWindow):
         store.sync()
 
     # -- leaving -------------------------------------------------------------------------------
+    def end_session(self, reason: str) -> None:
+        """The account may no longer act (disabled, reset, removed): back to the login."""
+        self.logout_reason = reason
+        self.log_out()
+
     def log_out(self) -> None:
         self.logging_out = True
         self.sig_logout.emit()
@@ -214,6 +247,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_state()
+        self.scheduler.shutdown()  # stops in a worker: the window closes at once
         for page in self.pages.values():  # pages stop their background work
             slot = getattr(page, "cancel_tasks", None)
             if callable(slot):

@@ -122,9 +122,12 @@ class Session(QObject):
         user = self.window.user
         log.info("User %s logged out", user.username)
         run_in_background(AuthService(self.ws).logout, user)
+        reason = self.window.logout_reason
         self.window.deleteLater()
         self.window = None
         self._ask_user(AuthInfo(has_users=True, demo_user=None), username=user.username)
+        if reason and isinstance(self.dialog, LoginDialog):  # the session was ended for them
+            self.dialog.show_message(reason)
 
     # -- the end -------------------------------------------------------------------------------
     def _finish(self, code: int) -> None:

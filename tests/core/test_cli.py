@@ -246,7 +246,6 @@ def test_entry_points_installed(tmp_path: Path) -> None:
     bindir = Path(sys.executable).parent
     out = subprocess.run([bindir / "dms", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("dms ")
-    sched = subprocess.run([bindir / "dms-scheduler", "--version"], capture_output=True,
-                           text=True)
+    sched = subprocess.run([bindir / "dms-scheduler", "--version"], capture_output=True, text=True)
     assert sched.returncode == 0 and sched.stdout.startswith("dms-scheduler ")
     assert (bindir / "dms-desktop").exists()

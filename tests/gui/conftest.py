@@ -176,3 +176,32 @@ def mapper_env(ws: Workspace, admin: CurrentUser, tmp_path: Path):  # type: igno
     from tests.core.mapping_support import mapper_env as build
 
     return build(ws, admin, tmp_path / "mapper")
+
+
+# -- jobs, the scheduler, the calendar, the monitor and the tray -------------------------------
+
+SCHEDULER_THREADS = ("dms-worker", "dms-housekeeping", "dms-lease", "APScheduler")
+
+
+def scheduler_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name.startswith(SCHEDULER_THREADS)]
+
+
+@pytest.fixture
+def loads(ws: Workspace, admin: CurrentUser, tmp_path: Path) -> list[str]:
+    """Two real staging mappings (LOAD_A, LOAD_B) of 20 rows each, quick to run."""
+    from tests.scheduler_fixtures import staging_mappings
+
+    folder = tmp_path / "loads"
+    folder.mkdir()
+    return staging_mappings(ws, admin, folder, ["LOAD_A", "LOAD_B"])
+
+
+@pytest.fixture
+def no_scheduler_threads_left(qtbot) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Fails a test that leaves scheduler threads behind (after the stops it started)."""
+    yield
+    wait_for_background_tasks(30_000)
+    qtbot.waitUntil(lambda: not scheduler_threads(), timeout=15_000)

@@ -36,6 +36,7 @@ from dms_desktop.core.metadata.tables import (
     dms_maprsql,
     dms_rpt,
 )
+from dms_desktop.core.security.connection_access import check_connection_access
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.security.secrets import open_secret_box
 from dms_desktop.core.workspace import Workspace
@@ -153,6 +154,7 @@ class ConnectionService:
             defn = _from_row(self._row(conn, key))
         assert defn.conid is not None
         conid = defn.conid
+        check_connection_access(self.ws, self.actor, conid, defn.name)  # per-connection grants
         return ENGINES.get(self._scope, defn, lambda: self._password(conid)), defn.dialect
 
     # --- writing -------------------------------------------------------------------------

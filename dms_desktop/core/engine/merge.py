@@ -130,7 +130,11 @@ def lookup_steps(shape: LoadShape, stage: Table, lookups: dict[str, Table]) -> l
     return steps
 
 
-def merge_steps(shape: LoadShape, stage: Table) -> list[Step]:
+def merge_steps(shape: LoadShape, stage: Table, *, target_empty: bool = False) -> list[Step]:
+    """``target_empty``: the run found no row in the target (a first load), so every staged
+    row is new. One plain INSERT then: no join at all, and no ``NOT EXISTS`` over the very
+    table the statement fills (PostgreSQL, trusting statistics that say "empty", would
+    rescan the growing table per row: quadratic)."""
     kind = shape.mapping.table_type
     target = shape.target
     if kind == "STAGING":
@@ -140,6 +144,14 @@ def merge_steps(shape: LoadShape, stage: Table) -> list[Step]:
         ]
     if not shape.upsert:
         return [Step("append", _insert_new(shape, stage, only_new=False), "inserted")]
+    if target_empty:
+        return [
+            Step(
+                "insert all (the target is empty)",
+                _insert_new(shape, stage, only_new=False),
+                "inserted",
+            )
+        ]
     steps: list[Step] = []
     attrs = shape.attributes
     in_place = [c for c in attrs if not (shape.history and c.scd2)]

@@ -19,7 +19,8 @@ from __future__ import annotations
 import io
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +37,8 @@ from sqlalchemy import (
     insert,
     text,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
 from dms_desktop.core.engine.target import LoadShape, sa_type
@@ -108,6 +111,17 @@ def _dbapi(conn: Connection) -> Any:
     return conn.connection.driver_connection
 
 
+@contextmanager
+def _driver_errors(dialect: Dialect, statement: str) -> Iterator[None]:
+    """Raw driver cursors (COPY, executemany) raise the driver's own errors: wrap them as
+    SQLAlchemy does, so the run reports them as database errors (not as a bug)."""
+    base = dialect.loaded_dbapi.Error
+    try:
+        yield
+    except base as exc:
+        raise DBAPIError.instance(statement, None, exc, base, dialect=dialect) from exc
+
+
 def transfer(
     source: Engine | None,
     target: Connection,
@@ -140,10 +154,11 @@ def transfer(
                 rows = result.fetchmany(chunk)
                 if not rows:
                     break
-                if copy:
-                    cursor.copy_expert(copy, io.StringIO(copy_lines(rows)))
-                else:
-                    cursor.executemany(insert_sql, [_bindable(r) for r in rows])
+                with _driver_errors(target.dialect, copy or insert_sql or ""):
+                    if copy:
+                        cursor.copy_expert(copy, io.StringIO(copy_lines(rows)))
+                    else:
+                        cursor.executemany(insert_sql, [_bindable(r) for r in rows])
                 moved += len(rows)
                 progress(moved)
         finally:
@@ -202,7 +217,8 @@ def _pipe_copy(
             with source.connect() as src, os.fdopen(write_fd, "wb", buffering=1 << 20) as sink:
                 cur = _dbapi(src).cursor()
                 body = extract_sql.strip().rstrip(";")
-                cur.copy_expert(f"COPY ({body}) TO STDOUT", sink)
+                with _driver_errors(source.dialect, extract_sql):
+                    cur.copy_expert(f"COPY ({body}) TO STDOUT", sink)
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
             failure.append(exc)
 
@@ -210,7 +226,8 @@ def _pipe_copy(
     producer.start()
     cursor = _dbapi(target).cursor()
     try:
-        cursor.copy_expert(_copy_sql(target, stage, names), counter)
+        with _driver_errors(target.dialect, _copy_sql(target, stage, names)):
+            cursor.copy_expert(_copy_sql(target, stage, names), counter)
     finally:
         cursor.close()
         counter.close()

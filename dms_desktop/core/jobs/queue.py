@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,8 @@ NEW, CLAIMED, RUNNING, DONE, FAILED, CANCELLED = (
 )
 ACTIVE = (CLAIMED, RUNNING)
 DEFAULT_LEASE_S = 60
+DEFAULT_RETRY_DELAY_S = 30  # a job's RETRYDELAY when it has none (0 is "at once")
+CLAIM_RACES = 5
 
 
 @dataclass(frozen=True)
@@ -102,55 +105,85 @@ def _candidate(now: datetime) -> Any:
             other.c.jobid == dms_prcreq.c.jobid, other.c.status.in_(ACTIVE)
         )
     )
+    c = dms_prcreq.c
     return (
-        select(dms_prcreq.c.prcreqid)
+        select(
+            c.prcreqid,
+            c.jobid,
+            c.jobschid,
+            c.scheduled_for,
+            c.attempt,
+            c.max_attempts,
+            c.reqtyp,
+            c.requested_by,
+        )
         .where(
-            dms_prcreq.c.status == NEW,
-            or_(dms_prcreq.c.available_at.is_(None), dms_prcreq.c.available_at <= now),
+            c.status == NEW,
+            or_(c.available_at.is_(None), c.available_at <= now),
             ~busy,
         )
-        .order_by(dms_prcreq.c.priority, dms_prcreq.c.scheduled_for, dms_prcreq.c.prcreqid)
+        .order_by(c.priority, c.scheduled_for, c.prcreqid)
     )
 
 
+def skip_locked(query: Any, dialect: str) -> Any:
+    """Lock the DMS_PRCREQ rows a query reads, skipping rows another transaction holds."""
+    if dialect == "postgresql":
+        return query.with_for_update(skip_locked=True, of=dms_prcreq)
+    if dialect == "oracle":  # Oracle names a column of the table to lock
+        return query.with_for_update(skip_locked=True, of=dms_prcreq.c.prcreqid)
+    return query  # SQLite: BEGIN IMMEDIATE already serialises writers
+
+
+def claim_query(dialect: str, now: datetime) -> Any:
+    """PostgreSQL: the first candidate, locked. Oracle refuses FETCH FIRST with FOR UPDATE:
+    its claim is a cursor over every candidate from which one row is fetched (rows lock as
+    they are fetched: the driver's prefetch may hold one or two more, skipped by others)."""
+    query = _candidate(now)
+    return skip_locked(query if dialect == "oracle" else query.limit(1), dialect)
+
+
 def claim(ws: Workspace, worker: str, lease_s: int = DEFAULT_LEASE_S) -> Claim | None:
+    """The next request for ``worker``, leased for ``lease_s`` seconds; None when none is ready.
+
+    Two workers may pick two requests of one job at once (neither sees the other's claim
+    before it commits): the unique index on active requests refuses the second, which then
+    looks again rather than report an empty queue while other jobs wait."""
+    for _ in range(CLAIM_RACES):
+        try:
+            return _claim_once(ws, worker, lease_s)
+        except IntegrityError:
+            continue  # another worker started this job meanwhile (one active run per job)
+    return None
+
+
+def _claim_once(ws: Workspace, worker: str, lease_s: int) -> Claim | None:
     now = clock.utcnow()
-    query = _candidate(now).limit(1)
-    if ws.engine.dialect.name in ("postgresql", "oracle"):
-        query = query.with_for_update(skip_locked=True, of=dms_prcreq)
-    try:
-        with write_tx(ws.engine) as conn:
-            prcreqid = conn.execute(query).scalar_one_or_none()
-            if prcreqid is None:
-                return None
-            conn.execute(
-                update(dms_prcreq)
-                .where(dms_prcreq.c.prcreqid == prcreqid)
-                .values(
-                    status=CLAIMED,
-                    worker=worker,
-                    claimed_at=now,
-                    heartbeat_at=now,
-                    lease_until=now + timedelta(seconds=lease_s),
-                    attempt=dms_prcreq.c.attempt + 1,
-                )
+    with write_tx(ws.engine) as conn:
+        row = conn.execute(claim_query(ws.engine.dialect.name, now)).first()
+        if row is None:
+            return None
+        conn.execute(
+            update(dms_prcreq)
+            .where(dms_prcreq.c.prcreqid == row.prcreqid)
+            .values(
+                status=CLAIMED,
+                worker=worker,
+                claimed_at=now,
+                heartbeat_at=now,
+                lease_until=now + timedelta(seconds=lease_s),
+                attempt=dms_prcreq.c.attempt + 1,
             )
-            row = (
-                conn.execute(select(dms_prcreq).where(dms_prcreq.c.prcreqid == prcreqid))
-                .mappings()
-                .one()
-            )
-    except IntegrityError:
-        return None  # another worker started this job meanwhile (one active run per job)
+        )
     return Claim(
-        row["prcreqid"],
-        row["jobid"],
-        row["jobschid"],
-        row["scheduled_for"],
-        row["attempt"],
-        row["max_attempts"],
-        row["reqtyp"],
-        row["requested_by"],
+        row.prcreqid,
+        row.jobid,
+        row.jobschid,
+        row.scheduled_for,
+        row.attempt + 1,
+        row.max_attempts,
+        row.reqtyp,
+        row.requested_by,
     )
 
 
@@ -184,23 +217,33 @@ def heartbeat(ws: Workspace, prcreqid: int, worker: str, lease_s: int = DEFAULT_
 
 
 def finish(
-    ws: Workspace, prcreqid: int, worker: str, ok: bool, message: str | None, prclogid: int | None
+    ws: Workspace,
+    prcreqid: int,
+    worker: str,
+    ok: bool,
+    message: str | None,
+    prclogid: int | None,
+    then: Callable[[Connection], None] | None = None,
 ) -> bool:
-    """Mark the request done or failed; False when this worker no longer owns it."""
+    """Mark the request done or failed; False when this worker no longer owns it.
+
+    ``then`` runs in the same transaction once the request is marked (the scheduler queues
+    a successful job's dependents there): both happen, or neither does."""
     with write_tx(ws.engine) as conn:
-        return bool(
-            conn.execute(
-                update(dms_prcreq)
-                .where(_owned(prcreqid, worker))
-                .values(
-                    status=DONE if ok else FAILED,
-                    finished_at=clock.utcnow(),
-                    prclogid=prclogid,
-                    message=(message or "")[:4000] or None,
-                    lease_until=None,
-                )
-            ).rowcount
-        )
+        marked = conn.execute(
+            update(dms_prcreq)
+            .where(_owned(prcreqid, worker))
+            .values(
+                status=DONE if ok else FAILED,
+                finished_at=clock.utcnow(),
+                prclogid=prclogid,
+                message=(message or "")[:4000] or None,
+                lease_until=None,
+            )
+        ).rowcount
+        if marked and then is not None:
+            then(conn)
+    return bool(marked)
 
 
 def release(ws: Workspace, prcreqid: int, worker: str) -> None:
@@ -235,52 +278,66 @@ def cancel(ws: Workspace, prcreqid: int, by: str) -> str:
 
 
 def reap(ws: Workspace) -> list[tuple[int, str]]:
-    """Expired leases → a retry after backoff, or a failure; their RUNNING logs close."""
+    """Expired leases → a retry after backoff, or a failure; their RUNNING logs close.
+
+    Each decision is fenced on the lease still being expired when it is written: another
+    service's reaper, or a late worker finishing its run, may have decided it meanwhile."""
     now = clock.utcnow()
     decided: list[tuple[int, str]] = []
+    expired = and_(dms_prcreq.c.status.in_(ACTIVE), dms_prcreq.c.lease_until < now)
+    query = (
+        select(
+            dms_prcreq.c.prcreqid,
+            dms_prcreq.c.attempt,
+            dms_prcreq.c.max_attempts,
+            dms_prcreq.c.worker,
+            dms_job.c.retrydelay,
+        )
+        .outerjoin(dms_job, dms_job.c.jobid == dms_prcreq.c.jobid)
+        .where(expired)
+    )
+    # A row locked by a frozen worker (stopped mid-heartbeat) waits for the next pass instead
+    # of freezing this service's housekeeping, its clock included.
+    query = skip_locked(query, ws.engine.dialect.name)
     with write_tx(ws.engine) as conn:
-        rows = conn.execute(
-            select(
-                dms_prcreq.c.prcreqid,
-                dms_prcreq.c.attempt,
-                dms_prcreq.c.max_attempts,
-                dms_prcreq.c.worker,
-                dms_job.c.retrydelay,
-            )
-            .outerjoin(dms_job, dms_job.c.jobid == dms_prcreq.c.jobid)
-            .where(dms_prcreq.c.status.in_(ACTIVE), dms_prcreq.c.lease_until < now)
-        ).all()
+        rows = conn.execute(query).all()
         for prcreqid, attempt, max_attempts, worker, delay in rows:
             lost = f"worker {worker} lost its lease (stopped or killed)"
+            fence = and_(
+                dms_prcreq.c.prcreqid == prcreqid,
+                dms_prcreq.c.attempt == attempt,
+                dms_prcreq.c.worker == worker,
+                expired,
+            )
             if attempt < max_attempts:
-                wait = (delay or 30) * 2 ** max(0, attempt - 1)
-                conn.execute(
-                    update(dms_prcreq)
-                    .where(dms_prcreq.c.prcreqid == prcreqid)
-                    .values(
-                        status=NEW,
-                        worker=None,
-                        lease_until=None,
-                        available_at=now + timedelta(seconds=wait),
-                        message=f"Attempt {attempt}: {lost}; retry in {wait} s",
-                    )
+                base = DEFAULT_RETRY_DELAY_S if delay is None else int(delay)
+                wait = base * 2 ** max(0, attempt - 1)
+                values: dict[str, Any] = dict(
+                    status=NEW,
+                    worker=None,
+                    lease_until=None,
+                    available_at=now + timedelta(seconds=wait),
+                    message=f"Attempt {attempt}: {lost}; retry in {wait} s",
                 )
-                decided.append((prcreqid, "RETRY"))
+                outcome = "RETRY"
             else:
-                conn.execute(
-                    update(dms_prcreq)
-                    .where(dms_prcreq.c.prcreqid == prcreqid)
-                    .values(
-                        status=FAILED,
-                        lease_until=None,
-                        finished_at=now,
-                        message=f"Attempt {attempt}: {lost}; no retries left",
-                    )
+                values = dict(
+                    status=FAILED,
+                    lease_until=None,
+                    finished_at=now,
+                    message=f"Attempt {attempt}: {lost}; no retries left",
                 )
-                decided.append((prcreqid, FAILED))
+                outcome = FAILED
+            if not conn.execute(update(dms_prcreq).where(fence).values(values)).rowcount:
+                continue  # decided by someone else meanwhile
+            decided.append((prcreqid, outcome))
             conn.execute(
                 update(dms_prclog)
-                .where(dms_prclog.c.prcreqid == prcreqid, dms_prclog.c.status == "RUNNING")
+                .where(
+                    dms_prclog.c.prcreqid == prcreqid,
+                    dms_prclog.c.worker == worker,
+                    dms_prclog.c.status == "RUNNING",
+                )
                 .values(status="FAILED", enddt=now, message=lost)
             )
     return decided

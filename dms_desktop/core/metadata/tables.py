@@ -620,3 +620,44 @@ Index("ix_dms_prclog_mapref", dms_prclog.c.mapref, dms_prclog.c.strtdt)
 # A job with RPTNM renders that report (render_scheduled) instead of running mappings, so
 # reports are scheduled by the same DMS_JOBSCH rows and logged in DMS_PRCLOG like loads.
 dms_job.append_column(Column("rptnm", String(100)))
+
+# --- administration (migration 0008) -----------------------------------------------------
+
+# Extra rights of the matrix: "run" applies to Jobs (run a load now), "export" to Reports.
+permission_matrix.append_column(
+    Column("can_run", Boolean, nullable=False, server_default=false())
+)
+permission_matrix.append_column(
+    Column("can_export", Boolean, nullable=False, server_default=false())
+)
+# Per-connection grants: a role with all_connections='N' uses only its role_connections.
+roles.append_column(Column("all_connections", Boolean, nullable=False, server_default=true()))
+
+role_connections = Table(
+    "role_connections",
+    metadata,
+    Column("role_id", Integer, ForeignKey("roles.role_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "conid", Integer, ForeignKey("dms_dbcondtls.conid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("granted_at", Timestamp, nullable=False),
+    Column("granted_by", String(100)),
+)
+
+# The audit trail of administrative changes and refused calls: who, when, what, before/after.
+admin_audit_log = Table(
+    "admin_audit_log",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("event_time", Timestamp, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("actor_id", Integer),
+    Column("host", String(255)),
+    Column("category", String(20), nullable=False),  # USER ROLE PARAM SECRETS ACCESS
+    Column("action", String(30), nullable=False),  # CREATE UPDATE DELETE GRANT ... DENIED
+    Column("object_name", String(200), nullable=False),
+    Column("before_value", Text),  # JSON
+    Column("after_value", Text),  # JSON
+    Column("detail", String(1000)),
+    Index("ix_admin_audit_log_time", "event_time"),
+)

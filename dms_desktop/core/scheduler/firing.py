@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from dms_desktop.core.jobs import frequency, queue
 from dms_desktop.core.jobs.service import rule_of
@@ -111,4 +111,32 @@ def _queue(
             queued += 1
     if missed:
         log.warning("Schedule %s: %d missed firing(s) recorded", jobschid, len(missed))
+    return queued
+
+
+def enqueue_dependents(conn: Connection, claim: queue.Claim, by: str) -> list[int]:
+    """Success of a parent queues its dependents for the same run date. Called in the
+    transaction that marks the parent done: both happen, or neither does."""
+    if claim.jobschid is None:
+        return []
+    children = conn.execute(
+        select(dms_jobsch.c.jobid, dms_jobsch.c.jobschid).where(
+            dms_jobsch.c.dpnd_jobschid == claim.jobschid,
+            dms_jobsch.c.curflg == "Y",
+            dms_jobsch.c.enableflg == "Y",
+        )
+    ).all()
+    queued = []
+    for jobid, jobschid in children:
+        prcreqid = queue.enqueue(
+            conn,
+            jobid,
+            jobschid,
+            claim.scheduled_for,
+            reqtyp="DEPENDENCY",
+            requested_by=by,
+            parent=claim.prcreqid,
+        )
+        if prcreqid is not None:
+            queued.append(prcreqid)
     return queued

@@ -27,13 +27,16 @@ from dms_desktop.core import clock as clock_mod
 from dms_desktop.core.engine.run import run_mapping
 from dms_desktop.core.jobs import queue
 from dms_desktop.core.metadata.engine import write_tx
-from dms_desktop.core.metadata.tables import dms_jobdtl, dms_jobsch, dms_schsvc
+from dms_desktop.core.metadata.tables import dms_jobdtl, dms_schsvc
 from dms_desktop.core.scheduler import firing
+from dms_desktop.core.scheduler.lease import Lease, LeasedState, persist
 from dms_desktop.core.security.permissions import service_user
 from dms_desktop.core.tasks import TaskState
 from dms_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
+FINISH_PATIENCE_S = 60  # a run's outcome is worth waiting for: else the reaper reruns it
+__all__ = ["LeasedState", "SchedulerService", "ServiceOptions", "services"]
 
 
 @dataclass
@@ -45,21 +48,6 @@ class ServiceOptions:
     grace_s: int = firing.DEFAULT_GRACE_S
     use_clock: bool = True  # APScheduler triggers; tests drive tick() themselves
     name: str = field(default_factory=lambda: f"svc-{uuid.uuid4().hex[:8]}")
-
-
-class LeasedState(TaskState):
-    """A TaskState whose final check before COMMIT re-verifies the lease in the database,
-    so a worker that was stopped past its lease never commits a load someone else retried."""
-
-    def __init__(self, verify: Callable[[], bool]) -> None:
-        super().__init__()
-        self._verify = verify
-
-    def before_commit(self) -> None:
-        self.check()
-        if not self._verify():
-            self.cancel()
-            self.check()
 
 
 class SchedulerService:
@@ -247,14 +235,44 @@ class SchedulerService:
                 self._wake.wait(self.options.poll_s)
                 self._wake.clear()
                 continue
-            self.execute(claim, worker)
+            try:
+                self.execute(claim, worker)
+            except Exception:  # noqa: BLE001 - a worker thread outlives any one request
+                log.exception("Request %s: bookkeeping failed", claim.prcreqid)
+                self._stop.wait(backoff)
+                backoff = min(60.0, backoff * 2)
 
-    def drain(self, worker: str | None = None) -> int:
+    def drain(self, worker: str | None = None, workers: int = 1) -> int:
         """``--once``: run queued requests (and the dependents they queue) until none is
-        left for this process; several processes may drain one queue together."""
+        left for this process, with ``workers`` threads; several processes may drain one
+        queue together. Returns how many requests were run."""
         worker = worker or f"{self.options.name}:once"
-        done = 0
         queue.reap(self.ws)
+        if workers <= 1:
+            return self._drain(worker)
+        done: list[int] = []
+        errors: list[BaseException] = []
+
+        def run(name: str) -> None:
+            try:
+                done.append(self._drain(name))
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, in the caller
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=run, args=(f"{worker}-{n + 1}",), name=f"dms-once-{n + 1}")
+            for n in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return sum(done)
+
+    def _drain(self, worker: str) -> int:
+        done = 0
         while (claim := queue.claim(self.ws, worker, self.options.lease_s)) is not None:
             self.execute(claim, worker)
             done += 1
@@ -262,58 +280,65 @@ class SchedulerService:
 
     def execute(self, claim: queue.Claim, worker: str) -> bool:
         """Run a claimed request under its lease; returns True on success."""
-        lease = self.options.lease_s
-        state = LeasedState(lambda: queue.heartbeat(self.ws, claim.prcreqid, worker, lease))
+        lease = Lease(self.ws, claim, worker, self.options.lease_s)
+        state = lease.state
         with self._lock:
             self._running[claim.prcreqid] = state
-        beating = threading.Event()
-        beater = threading.Thread(
-            target=self._heartbeat,
-            name=f"dms-lease-{claim.prcreqid}",
-            args=(claim, worker, state, beating),
-            daemon=True,
-        )
         ok, message, prclogid = False, "", None
+        patience = self.options.lease_s
         try:
-            if not queue.start(self.ws, claim.prcreqid, worker):
+            started = persist(
+                lambda: queue.start(self.ws, claim.prcreqid, worker),
+                f"Request {claim.prcreqid}: start",
+                patience,
+            )
+            if not started:
                 return False
-            beater.start()
+            lease.start()
             ok, message, prclogid = self._run_job(claim, worker, state)
         except Exception as exc:  # noqa: BLE001 - recorded on the request, service lives on
             log.exception("Request %s failed unexpectedly", claim.prcreqid)
             message = f"Unexpected error: {exc.__class__.__name__} (see the log)"
         finally:
-            beating.set()
-            if beater.is_alive():
-                beater.join()
+            lease.stop()
             with self._lock:
                 self._running.pop(claim.prcreqid, None)
         if state.cancelled and self._stop.is_set() and not ok:
-            queue.release(self.ws, claim.prcreqid, worker)  # graceful stop: give it back
+            persist(  # graceful stop: give it back
+                lambda: queue.release(self.ws, claim.prcreqid, worker),
+                f"Request {claim.prcreqid}: release",
+                patience,
+            )
             return False
-        if queue.finish(self.ws, claim.prcreqid, worker, ok, message, prclogid):
+        children: list[int] = []
+        finished = persist(
+            lambda: queue.finish(
+                self.ws,
+                claim.prcreqid,
+                worker,
+                ok,
+                message,
+                prclogid,
+                then=(
+                    lambda conn: children.extend(
+                        firing.enqueue_dependents(conn, claim, self.options.name)
+                    )
+                )
+                if ok
+                else None,
+            ),
+            f"Request {claim.prcreqid}: finish",
+            max(FINISH_PATIENCE_S, patience),
+        )
+        if finished:
             self.completed += 1
-            if ok:
-                self._enqueue_children(claim)
-            else:
+            if children:
+                self._wake.set()
+            if not ok:
                 self.failures.append((self.clock(), message))
                 if self.on_failure is not None:
                     self.on_failure(message)
         return ok
-
-    def _heartbeat(
-        self, claim: queue.Claim, worker: str, state: TaskState, done: threading.Event
-    ) -> None:
-        period = max(0.5, self.options.lease_s / 3)
-        while not done.wait(period):
-            try:
-                alive = queue.heartbeat(self.ws, claim.prcreqid, worker, self.options.lease_s)
-            except SQLAlchemyError:
-                continue  # transient: the lease has slack for a missed beat or two
-            if not alive:
-                log.warning("Request %s: lease lost, aborting the load", claim.prcreqid)
-                state.cancel()
-                return
 
     def _run_job(
         self, claim: queue.Claim, worker: str, state: TaskState
@@ -347,31 +372,6 @@ class SchedulerService:
             if not result.ok:
                 return False, "; ".join(messages), prclogid
         return True, "; ".join(messages), prclogid
-
-    def _enqueue_children(self, claim: queue.Claim) -> None:
-        """Success of a parent queues its dependents for the same run date."""
-        if claim.jobschid is None:
-            return
-        with write_tx(self.ws.engine) as conn:
-            children = conn.execute(
-                select(dms_jobsch.c.jobid, dms_jobsch.c.jobschid).where(
-                    dms_jobsch.c.dpnd_jobschid == claim.jobschid,
-                    dms_jobsch.c.curflg == "Y",
-                    dms_jobsch.c.enableflg == "Y",
-                )
-            ).all()
-            for jobid, jobschid in children:
-                queue.enqueue(
-                    conn,
-                    jobid,
-                    jobschid,
-                    claim.scheduled_for,
-                    reqtyp="DEPENDENCY",
-                    requested_by=self.options.name,
-                    parent=claim.prcreqid,
-                )
-        if children:
-            self._wake.set()
 
 
 def services(ws: Workspace, now: datetime | None = None, alive_s: int = 30) -> list[dict[str, Any]]:

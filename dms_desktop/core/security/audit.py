@@ -16,6 +16,19 @@ LOGOUT = "LOGOUT"
 UNLOCK = "UNLOCK"
 PASSWORD_CHANGE = "PASSWORD_CHANGE"
 USER_CREATED = "USER_CREATED"
+SESSION_LOCK = "SESSION_LOCK"  # the idle lock engaged
+SESSION_UNLOCK = "SESSION_UNLOCK"  # the password typed at the lock screen
+EVENTS = (
+    LOGIN_SUCCESS,
+    LOGIN_FAILURE,
+    LOCKOUT,
+    LOGOUT,
+    UNLOCK,
+    PASSWORD_CHANGE,
+    USER_CREATED,
+    SESSION_LOCK,
+    SESSION_UNLOCK,
+)
 
 
 def this_host() -> str:

@@ -7,12 +7,17 @@ whatever the GUI shows, so a greyed-out button is a convenience, never the prote
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
 from dms_desktop.core.errors import PermissionDenied
 from dms_desktop.core.metadata.tables import permission_matrix, roles, user_roles
+
+if TYPE_CHECKING:
+    from dms_desktop.core.security.session import SessionGuard
 
 MODULES = (
     "home",
@@ -41,27 +46,78 @@ MODULE_TITLES = {
     "admin": "Admin",
 }
 ACTIONS = ("view", "create", "edit", "delete")
+# Rights that apply to one module only: run a load now (Jobs), export a report (Reports).
+EXTRA_ACTIONS = ("run", "export")
+ALL_ACTIONS = ACTIONS + EXTRA_ACTIONS
+EXTRA_MODULE = {"run": "jobs", "export": "reports"}
+ACTION_TITLES = {
+    "view": "View",
+    "create": "Create",
+    "edit": "Edit",
+    "delete": "Delete",
+    "run": "Run",
+    "export": "Export",
+}
 DEFAULT_ROLES = ("Admin", "Developer", "Operator", "Viewer")
+
+
+def applies(module: str, action: str) -> bool:
+    """Whether the matrix has a cell for ``module`` x ``action``."""
+    return module in MODULES and (action in ACTIONS or EXTRA_MODULE.get(action) == module)
+
+
+def grants_of(rows: Iterable[Mapping[Any, Any]]) -> frozenset[tuple[str, str]]:
+    """(module, action) pairs granted by ``permission_matrix`` rows."""
+    return frozenset(
+        (row["module"], action)
+        for row in rows
+        for action in ALL_ACTIONS
+        if applies(row["module"], action) and row.get(f"can_{action}")
+    )
 
 
 @dataclass(frozen=True)
 class CurrentUser:
+    """Who acts. With a ``session`` (a login) the roles and grants are re-read as the
+    database changes and every ``require`` first checks the account is still enabled."""
+
     user_id: int
     username: str
     roles: tuple[str, ...]
     grants: frozenset[tuple[str, str]]
+    session: SessionGuard | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def live_grants(self) -> frozenset[tuple[str, str]]:
+        return self.session.grants if self.session is not None else self.grants
+
+    @property
+    def live_roles(self) -> tuple[str, ...]:
+        return self.session.roles if self.session is not None else self.roles
 
     def can(self, module: str, action: str) -> bool:
-        return (module, action) in self.grants
+        return (module, action) in self.live_grants
+
+    def missing(self, module: str, action: str) -> str:
+        """Tooltip text of a control this user may not use."""
+        return (
+            f"Needs the {ACTION_TITLES[action]} right in {MODULE_TITLES[module]} "
+            f"(your roles: {', '.join(self.live_roles) or 'none'})"
+        )
 
     def require(self, module: str, action: str) -> None:
-        if module not in MODULES or action not in ACTIONS:
+        if not applies(module, action):
             raise ValueError(f"unknown permission {module}.{action}")  # a bug, not the user's
+        if self.session is not None:
+            self.session.check()
         if not self.can(module, action):
-            raise PermissionDenied(
-                f"{self.username} ({', '.join(self.roles) or 'no role'}) may not {action} in "
-                f"{MODULE_TITLES[module]}: ask an administrator for a role that allows it."
+            message = (
+                f"{self.username} ({', '.join(self.live_roles) or 'no role'}) may not {action} "
+                f"in {MODULE_TITLES[module]}: ask an administrator for a role that allows it."
             )
+            if self.session is not None:
+                self.session.denied(f"{module}.{action}", message)
+            raise PermissionDenied(message)
 
 
 def load_user(conn: Connection, user_id: int, username: str) -> CurrentUser:
@@ -85,10 +141,7 @@ def load_user(conn: Connection, user_id: int, username: str) -> CurrentUser:
         .mappings()
         .all()
     )
-    grants = frozenset(
-        (row["module"], action) for row in rows for action in ACTIONS if row[f"can_{action}"]
-    )
-    return CurrentUser(user_id, username, tuple(role_names), grants)
+    return CurrentUser(user_id, username, tuple(role_names), grants_of(rows))
 
 
 def service_user(name: str = "dms-scheduler") -> CurrentUser:
@@ -97,5 +150,9 @@ def service_user(name: str = "dms-scheduler") -> CurrentUser:
     It holds every grant: the permission to run was checked when the job was created,
     scheduled or queued by a user; the service host is trusted with the metadata database.
     """
-    return CurrentUser(0, name, ("Service",),
-                       frozenset((m, a) for m in MODULES for a in ACTIONS))
+    return CurrentUser(
+        0,
+        name,
+        ("Service",),
+        frozenset((m, a) for m in MODULES for a in ALL_ACTIONS if applies(m, a)),
+    )

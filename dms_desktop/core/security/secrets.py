@@ -25,6 +25,7 @@ import keyring.errors
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
 
+from dms_desktop.core.admin import trail
 from dms_desktop.core.errors import DmsError
 from dms_desktop.core.metadata.engine import write_tx
 from dms_desktop.core.metadata.tables import dms_dbcondtls
@@ -246,6 +247,16 @@ def rotate_secrets(ws: Workspace, actor: CurrentUser) -> int:
                 .values(dbpwdenc=fernet.rotate(token.encode()).decode())
             )
             count += 1
+        trail.record(
+            conn,
+            actor.username,
+            trail.SECRETS,
+            "ROTATE",
+            "secret key",
+            detail=f"{count} connection secret(s) re-encrypted; key in {store.description}",
+            actor_id=actor.user_id,
+            host=actor.session.host if actor.session is not None else None,
+        )
     ws.set_param("SECURITY", "SECRET_CHECK", Fernet(new).encrypt(CHECK_PLAINTEXT.encode()).decode())
     store.save([new])
     return count

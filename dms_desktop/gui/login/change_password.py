@@ -5,10 +5,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from dms_desktop.core.security.auth import AuthService
-from dms_desktop.core.security.policy import PASSWORD_POLICY_TEXT
 from dms_desktop.core.workspace import Workspace
+from dms_desktop.gui.admin.policy_view import PolicyFeedback
 from dms_desktop.gui.forms.ui_change_password import Ui_ChangePasswordDialog
-from dms_desktop.gui.login.base import FormDialog, host_name
+from dms_desktop.gui.login.base import DIALOG_WIDTH, FormDialog, host_name
+from dms_desktop.gui.widgets import fit_height
 
 
 class ChangePasswordDialog(FormDialog):
@@ -30,7 +31,11 @@ class ChangePasswordDialog(FormDialog):
         ui.usernameEdit.setText(username)
         ui.currentEdit.setText(current_password)
         ui.introLabel.setText(reason or "Choose a new password.")
-        ui.policyLabel.setText(PASSWORD_POLICY_TEXT)
+        # the policy as a checklist that follows the typing (rules from the workspace)
+        self.policy = PolicyFeedback(
+            ui.policyLabel, ui.passwordEdit, ui.usernameEdit.text, ws, ui.confirmEdit,
+            relayout=lambda: fit_height(self, DIALOG_WIDTH),
+        )  # fmt: skip
         ui.okButton.clicked.connect(self.change)
         ui.cancelButton.clicked.connect(self.reject)
         (ui.passwordEdit if current_password else ui.currentEdit).setFocus()

@@ -1,0 +1,1 @@
+"""Administration: the typed registry of workspace parameters, its service, the audit trail."""

@@ -1,0 +1,97 @@
+"""How runs and times look in Jobs, Calendar, Monitor and the tray: one set of status words
+and colours, and naive-UTC database times shown in the workspace time zone (DMS_TIMEZONE)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+SUCCESS, FAILED, RUNNING, QUEUED, CANCELLED, MISSED, PLANNED = (
+    "SUCCESS",
+    "FAILED",
+    "RUNNING",
+    "QUEUED",
+    "CANCELLED",
+    "MISSED",
+    "PLANNED",
+)
+# status -> (light theme, dark theme)
+_COLOURS = {
+    SUCCESS: ("#1a7f37", "#56d364"),
+    FAILED: ("#cf222e", "#ff7b72"),
+    RUNNING: ("#0969da", "#79c0ff"),
+    QUEUED: ("#9a6700", "#e3b341"),
+    CANCELLED: ("#6e7781", "#8b949e"),
+    MISSED: ("#6e7781", "#8b949e"),
+    PLANNED: ("#6639ba", "#c297ff"),
+}
+_REQUEST_STATUS = {  # DMS_PRCREQ.STATUS -> the word users see
+    "NEW": QUEUED,
+    "RETRY": QUEUED,
+    "CLAIMED": RUNNING,
+    "RUNNING": RUNNING,
+    "DONE": SUCCESS,
+    "FAILED": FAILED,
+    "CANCELLED": CANCELLED,
+}
+
+
+def request_status(status: str | None, message: str | None = None) -> str:
+    """The status word of a queue request; a firing recorded as missed says MISSED."""
+    word = _REQUEST_STATUS.get(str(status or "").upper(), str(status or ""))
+    if word == CANCELLED and (message or "").lower().startswith("missed"):
+        return MISSED
+    return word
+
+
+def is_dark() -> bool:
+    return QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def status_colour(status: str | None) -> QColor | None:
+    colours = _COLOURS.get(str(status or "").upper())
+    if colours is None:
+        return None
+    return QColor(colours[1] if is_dark() else colours[0])
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def to_local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A naive-UTC database time as an aware time in ``zone``."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).astimezone(zone)
+
+
+def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in ``zone`` as naive UTC (a gap time resolves forward, like the core)."""
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_text(moment: datetime | None, zone: ZoneInfo, seconds: bool = True) -> str:
+    local = to_local(moment, zone)
+    if local is None:
+        return ""
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def duration_text(started: datetime | None, ended: datetime | None) -> str:
+    if started is None or ended is None:
+        return ""
+    seconds = int(max(ended - started, timedelta(0)).total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def count_text(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
