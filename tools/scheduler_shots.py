@@ -22,7 +22,7 @@ Wait = Callable[..., None]
 BERLIN = "Europe/Berlin"
 
 
-def _shift(ws: Any, ids: list[int], delta: timedelta, root: int) -> None:
+def _shift(ws: Any, ids: list[int], delta: timedelta, root: int, when: datetime) -> None:
     """Move the requests ``ids`` (and their logs) back by ``delta``; ``root`` was scheduled.
     Row by row in Python: the times are text on SQLite, so no date arithmetic in SQL."""
     from sqlalchemy import select, update
@@ -41,6 +41,9 @@ def _shift(ws: Any, ids: list[int], delta: timedelta, root: int) -> None:
     with write_tx(ws.engine) as conn:
         times = ("scheduled_for", "requested_at", "claimed_at", "heartbeat_at", "finished_at")
         back(dms_prcreq, dms_prcreq.c.prcreqid, dms_prcreq.c.prcreqid.in_(ids), times)
+        conn.execute(  # one run date for the chain, as a firing and its dependents have
+            update(dms_prcreq).where(dms_prcreq.c.prcreqid.in_(ids)).values(scheduled_for=when)
+        )
         conn.execute(
             update(dms_prcreq)
             .where(dms_prcreq.c.prcreqid == root)
@@ -77,7 +80,7 @@ def _run_at(ws: Any, jobs: Any, name: str, when: datetime) -> None:
                 select(dms_prcreq.c.prcreqid).where(dms_prcreq.c.prcreqid >= root)
             ).scalars()
         )
-    _shift(ws, ids, started - when, root)
+    _shift(ws, ids, started - when, root, when)
 
 
 def prepare_jobs(ws: Any) -> None:
@@ -197,3 +200,50 @@ def tray_shots(ws: Any, save: Save, wait_until: Wait) -> None:
     tray.menu.hide()
     tray.shutdown()
     wait_for_background_tasks(60_000)
+
+
+def main() -> int:
+    """Only these screenshots (quicker than the whole set): ``python tools/scheduler_shots.py``."""
+    import os
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from PySide6.QtCore import QSettings
+
+    from screenshots import WINDOW_SIZE, save, wait_until  # type: ignore[import-not-found]
+
+    with tempfile.TemporaryDirectory(prefix="dms-shots-") as tmp:
+        home = Path(tmp)
+        os.environ["DMS_HOME"] = str(home / "home")
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "qs"))
+        from dms_desktop.core.demo.seed import DEMO_PASSWORD, DEMO_USER, create_demo_workspace
+        from dms_desktop.core.security.auth import AuthService
+        from dms_desktop.core.settings import load_settings
+        from dms_desktop.gui.app import create_application
+        from dms_desktop.gui.main_window import MainWindow
+        from dms_desktop.gui.workers import wait_for_background_tasks
+
+        app = create_application([sys.argv[0]])
+        ws = create_demo_workspace(load_settings())
+        prepare_jobs(ws)
+        window = MainWindow(ws, AuthService(ws).login(DEMO_USER, DEMO_PASSWORD))
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        scheduler_shots(window, save, wait_until)
+        window.set_theme("dark")
+        scheduler_shots(window, save, wait_until, "_dark")
+        window.set_theme("light")
+        window.close()
+        wait_for_background_tasks(60_000)
+        tray_shots(ws, save, wait_until)
+        ws.close()
+        del app
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

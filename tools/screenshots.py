@@ -381,17 +381,26 @@ def render_pdf_page(pdf: Path, out: Path) -> bool:
     return True
 
 
-def report_shots(window, folder: Path) -> None:  # type: ignore[no-untyped-def]
-    """Load the demo warehouse, then the demo report: definition, parameters, preview, PDF."""
+def load_demo_warehouse(ws) -> None:  # type: ignore[no-untyped-def]
+    """Run the demo loads (staging, dimensions, fact) and save the demo report over them,
+    before the Mapper pictures change the mappings."""
+    from dms_desktop.core.demo.seed import DEMO_PASSWORD, DEMO_USER
     from dms_desktop.core.engine.run import run_mapping
-    from dms_desktop.core.reports import export_report
-    from dms_desktop.core.reports.demo import DEMO_REPORT, demo_reports
+    from dms_desktop.core.reports.demo import demo_reports
+    from dms_desktop.core.security.auth import AuthService
 
-    ws, user = window.ws, window.user
-    for ref in ("DIM_CUSTOMER", "DIM_PRODUCT", "FACT_SALES"):
+    user = AuthService(ws).login(DEMO_USER, DEMO_PASSWORD)
+    for ref in ("STG_ORDER_LINES", "DIM_CUSTOMER", "DIM_PRODUCT", "FACT_SALES"):
         result = run_mapping(ws, user, ref)
         print(f"loaded {ref}: {getattr(result, 'status', result)}")
     demo_reports(ws, user)
+
+
+def report_shots(window, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """The demo report: its definition, the parameters, the preview, the PDF's first page."""
+    from dms_desktop.core.reports import export_report
+    from dms_desktop.core.reports.demo import DEMO_REPORT
+
     window.show_module("reports")
     page = window.page("reports")
     wait_for(lambda: page.catalog is not None and not page.loading)
@@ -407,7 +416,7 @@ def report_shots(window, folder: Path) -> None:  # type: ignore[no-untyped-def]
     save(window, "reports_preview")
     run = page.preview.run
     pdf = folder / f"{DEMO_REPORT}.pdf"
-    export_report(ws, user, run.definition, run.given, "pdf", pdf)
+    export_report(window.ws, window.user, run.definition, run.given, "pdf", pdf)
     render_pdf_page(pdf, OUT / "reports_pdf_page1.png")
 
 
@@ -439,6 +448,7 @@ def main() -> int:
         sample_history(ws)
         sample_runs(ws)
         sample_queries(ws)
+        load_demo_warehouse(ws)
         prepare_jobs(ws)
         from dms_desktop.gui import prefs
         from dms_desktop.gui.sql.page import LAST_CONNECTION
@@ -502,6 +512,7 @@ def main() -> int:
         scheduler_shots(window, save, wait_until)
         report_shots(window, home)
         dashboard_shots(window)
+        upload_shots(window, home)
         menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Reports")
         menu.popup(window.mapToGlobal(window.menuBar().geometry().bottomLeft()))
         wait_for(lambda: bool(window.menus.reports.report_actions))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -251,6 +252,7 @@ class FocusedExport(QObject):
         self.action = action
         self.runner = TaskExportRunner(window)
         self.runner.sig_finished.connect(self._finished)
+        self.view: QAbstractItemView | None = None  # the grid being exported
         action.triggered.connect(lambda _c=False: self.export())
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -290,15 +292,21 @@ class FocusedExport(QObject):
         view = view or self.grid()
         if view is None or self.runner.busy:
             return False
+        report_run = getattr(getattr(view.model(), "run", None), "report_run", None)
+        if report_run is not None and not self.window.user.can("reports", "export"):
+            self.window.statusBar().showMessage(
+                self.window.user.missing("reports", "export"), 10_000
+            )
+            return False
         title = self.title(view)
         chosen = ask_export_file(self.window, f"{file_stem(title)}.csv", f"Export {title}")
         if chosen is None:
             return False
         path, fmt = chosen
+        self.view = view
         by = self.window.user.username
         model = view.model()
         run = getattr(model, "run", None)
-        report_run = getattr(run, "report_run", None)
         if report_run is not None:  # a report preview: the report, with its template
             from dms_desktop.core.reports import export_report
 
@@ -330,7 +338,11 @@ class FocusedExport(QObject):
         self.update_action()
         return True
 
-    def _finished(self, _ok: bool, message: str) -> None:
+    def _finished(self, ok: bool, message: str) -> None:
         self.window.statusBar().showMessage(message, 15_000)
+        view, self.view = self.view, None
+        with suppress(RuntimeError):  # the grid was deleted meanwhile
+            if view is not None and view.isVisible():
+                view.setFocus()  # back where the user was, past the progress dialog
         self.update_action()
-        self.sig_finished.emit(_ok, message)
+        self.sig_finished.emit(ok, message)

@@ -14,12 +14,14 @@ import os
 import socket
 import threading
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from sqlalchemy import select
 
 from dms_desktop.core import clock
+from dms_desktop.core.metadata.tables import dms_schsvc
 from dms_desktop.core.scheduler.service import SchedulerService, ServiceOptions, services
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui import prefs
@@ -55,6 +57,27 @@ def embedded_by_default(ws: Workspace) -> bool:
     """On for the single-user SQLite workspace; off for a shared database, where a
     ``dms-scheduler`` service normally runs the queue."""
     return ws.settings.backend == "sqlite"
+
+
+def alive_services(ws: Workspace, alive_s: int = 30) -> list[dict[str, Any]]:
+    """The scheduler services seen on this database (DMS_SCHSVC), each with ``alive``.
+
+    The core's ``services()`` is the source; while it fails on a result row (it builds a
+    dict from a Row), the same rows are read here as mappings."""
+    try:
+        return services(ws, alive_s=alive_s)
+    except (TypeError, ValueError):
+        now = clock.utcnow()
+        with ws.engine.connect() as conn:
+            rows = conn.execute(select(dms_schsvc).order_by(dms_schsvc.c.heartbeat.desc()))
+            return [
+                {
+                    **row,
+                    "alive": row["status"] != "STOPPED"
+                    and now - row["heartbeat"] < timedelta(seconds=alive_s),
+                }
+                for row in rows.mappings()
+            ]
 
 
 def _truthy(value: Any) -> bool:
@@ -116,6 +139,7 @@ class SchedulerHost(QObject):
         self._live = False  # the service's start() has returned
         self._poll = TaskSlot()
         self._closed = False
+        self._poll_warned = False
         self._zone = zone_of(ws.settings.timezone)
         self._sig_failure_from_worker.connect(self._on_failure)
         self._timer = QTimer(self)
@@ -268,7 +292,14 @@ class SchedulerHost(QObject):
             return
         self._set_state(self._compute_state())
         if self.service is None and self.state == OFF and not self._poll.busy:
-            self._poll.start(services, self.ws, on_done=self._got_services, on_error=lambda e: None)
+            self._poll.start(
+                alive_services, self.ws, on_done=self._got_services, on_error=self._poll_failed
+            )
+
+    def _poll_failed(self, exc: BaseException) -> None:
+        if not self._poll_warned:  # once: the poll repeats every few seconds
+            self._poll_warned = True
+            log.warning("Could not read the scheduler services: %s", user_message(exc)[0])
 
     def _got_services(self, rows: list[dict[str, Any]]) -> None:
         own = self.service.options.name if self.service is not None else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import re
 import shutil
 import signal
 import sys
@@ -32,6 +33,7 @@ from dms_desktop.gui.workers import TaskSlot, wait_for_background_tasks
 log = logging.getLogger(__name__)
 
 RECENT_FAILURES = 5
+STEP_FAILED = re.compile(r"^([A-Za-z][\w.-]*): FAILED: ")
 STATE_COLOURS = {RUNNING: "#1a7f37", PAUSED: "#bf8700", FAILING: "#cf222e"}
 IDLE_COLOUR = "#6e7781"
 NO_TRAY = (
@@ -66,7 +68,9 @@ def state_icon(state: str, size: int = 64) -> QIcon:
         painter.drawLine(centre, QPointF(size / 2, size * 0.27))
         painter.drawLine(centre, QPointF(size * 0.68, size * 0.6))
     painter.end()
-    return QIcon(pixmap)
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Disabled)  # the menu's status line keeps its colour
+    return icon
 
 
 def open_desktop() -> bool:
@@ -161,6 +165,7 @@ class TrayController(QObject):
         state = self.host.state
         text, tip = self.host.describe()
         self.status_action.setText(text)
+        self.status_action.setIcon(state_icon(state, 32))
         self.pause_action.setText("Resume" if state == PAUSED else "Pause")
         self.pause_action.setEnabled(state in (RUNNING, PAUSED, FAILING))
         if self.icon is not None:
@@ -192,7 +197,10 @@ class TrayController(QObject):
         for run in self.failures:
             when = local_text(run.ended or run.requested, self.zone, seconds=False)
             message = " ".join((run.message or "failed").split())
-            text = f"{when}  {run.job}: {message}"
+            step = STEP_FAILED.match(message)  # "MAPPING: FAILED: why" from the service
+            if step:
+                message = f"{step.group(1)}: {message[step.end() :]}"
+            text = f"{when}  {run.job} · {message}"
             action = self.failures_menu.addAction(text if len(text) < 90 else text[:88] + "…")
             action.setToolTip(run.message or "")
             action.triggered.connect(lambda _c=False: self.launcher())

@@ -479,22 +479,29 @@ def test_d_row_by_row(bench: Bench) -> None:
 
 
 MEMORY_CHILD = """
-import json, resource, sys, tracemalloc
+import json, sys, tracemalloc
+from pathlib import Path
 from dms_desktop.core.engine.run import run_mapping
 from dms_desktop.core.security.auth import AuthService
 from dms_desktop.core.settings import load_settings
 from dms_desktop.core.workspace import open_workspace
 
+def status(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
 home, ref, password = sys.argv[1:4]
 ws = open_workspace(load_settings({"DMS_HOME": home}))
-user = AuthService(ws).login("admin", password)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+user = AuthService(ws).login("admin", password)  # argon2: a high-water mark of its own
+Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM: measure the run alone
+before = status("VmRSS")
 tracemalloc.start()
 result = run_mapping(ws, user, ref)
 peak = tracemalloc.get_traced_memory()[1]
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"status": result.status, "message": result.message, "read": result.counts.read,
-                  "peak": peak, "rss": rss, "rss_before": before}))
+                  "peak": peak, "rss": status("VmHWM"), "rss_before": before}))
 """
 
 

@@ -187,7 +187,11 @@ def test_skip_bad_rows_up_to_n_writes_rejects_beside_the_file(
 def test_upsert_replace_and_existing_keys(target: Target, tmp_path: Path) -> None:
     table = target.table()
     first = write_csv(tmp_path / "a.csv", ROWS, header=HEADER)
-    target.load(target.definition(first), first)
+    keyed_first = target.definition(first)
+    keyed_first = keyed_first.with_columns(
+        [replace(c, key=c.target == "id") for c in keyed_first.columns]
+    )
+    assert target.load(keyed_first, first).status == "SUCCESS"  # keys checked, then inserted
     change = write_csv(tmp_path / "b.csv", [["2", "Bob", "-3.25", "2026-02-01"],
                                             ["3", "Cy", "", ""], ["9", "New", "9", ""]],
                        header=HEADER)  # fmt: skip

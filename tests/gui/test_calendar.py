@@ -55,7 +55,7 @@ def test_past_and_planned_runs_by_month_and_week(
     assert [(i.job, i.run.status) for i in runs] == [("DAILY", "DONE"), ("AFTER", "DONE")]
     row = next(n for n, i in enumerate(page.day_model.rows) if i.run is not None)
     assert page.day_model.index(row, 2).data() == "SUCCESS"
-    assert page.day_model.index(row, 4).data() == "20"
+    assert page.day_model.index(row, 3).data() == "20"
     page.day_view.selectRow(row)
     assert "20 inserted" in page.day_detail.text()
 

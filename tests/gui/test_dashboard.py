@@ -14,6 +14,7 @@ from dms_desktop.core.metadata.tables import dms_job, dms_prclog
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui.dashboard.page import DashboardPage
 from dms_desktop.gui.main_window import MainWindow
+from dms_desktop.gui.theme import palette_for
 
 
 def _run(
@@ -91,6 +92,12 @@ def test_tiles_show_the_inserted_runs(dashboard_page: DashboardPage) -> None:
         "DIM_CUSTOMER",
     }
 
+    # The charts follow the theme (a palette change), readable on a dark background.
+    chart = page.runs_chart
+    chart.setPalette(palette_for("dark"))
+    assert chart.plot.backgroundBrush().color().lightness() < 100
+    assert chart.legend.text().count("■") == 4
+
 
 def test_changing_the_period_or_the_status_refreshes(qtbot, dashboard_page: DashboardPage) -> None:  # type: ignore[no-untyped-def]
     page = dashboard_page
@@ -112,7 +119,7 @@ def test_changing_the_period_or_the_status_refreshes(qtbot, dashboard_page: Dash
     assert refreshed.args[0].job == "DIM_CUSTOMER" and refreshed.args[0].kpis.runs == 3
 
 
-def test_a_job_row_click_opens_the_monitor_on_that_job(
+def test_a_job_row_or_a_bar_click_opens_the_monitor_on_it(
     qtbot, main_window: MainWindow, dashboard_page: DashboardPage
 ) -> None:  # type: ignore[no-untyped-def]
     page = dashboard_page
@@ -130,29 +137,16 @@ def test_a_job_row_click_opens_the_monitor_on_that_job(
     assert monitor.job_filter.text() == "LOAD_SALES"
     assert monitor.which == "failed"
 
-
-def test_a_bar_click_opens_the_monitor_on_that_status(
-    qtbot, main_window: MainWindow, dashboard_page: DashboardPage
-) -> None:  # type: ignore[no-untyped-def]
+    assert main_window.show_module("dashboard")
     chart = dashboard_page.runs_chart
     qtbot.waitUntil(lambda: chart.plot.width() > 100)
     box = chart.view_box
-    # Today's bar: 3 successes stacked under 1 failure; aim inside the failure (y = 3.5).
-    scene = box.mapViewToScene(QPointF(29, 3.5))
+    # Today's bar: 3 successes stacked under 1 failure; aim inside the successes.
+    scene = box.mapViewToScene(QPointF(29, 1.5))
     point = chart.plot.mapFromScene(scene)
     with qtbot.waitSignal(chart.sig_day_clicked, timeout=3000) as clicked:
         qtbot.mouseClick(chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(point))
-    assert clicked.args == [chart.days[29], "FAILED"]
+    assert clicked.args == [chart.days[29], "SUCCESS"]
     assert main_window.current_module() == "monitor"
-    assert main_window.page("monitor").which == "failed"
-
-
-def test_charts_follow_the_theme(
-    qtbot, main_window: MainWindow, dashboard_page: DashboardPage
-) -> None:  # type: ignore[no-untyped-def]
-    chart = dashboard_page.runs_chart
-    light = chart.plot.backgroundBrush().color().name()
-    main_window.set_theme("dark")
-    qtbot.waitUntil(lambda: chart.plot.backgroundBrush().color().name() != light)
-    assert chart.plot.backgroundBrush().color().lightness() < 100
-    main_window.set_theme("light")
+    assert monitor.which == "finished" and monitor.job_filter.text() == ""  # every job
+    assert chart.status_at(29, 3.5) == "FAILED" and chart.status_at(29, 4.5) is None

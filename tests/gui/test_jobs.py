@@ -17,6 +17,7 @@ from dms_desktop.gui.jobs.page import JobsPage
 from dms_desktop.gui.jobs.run_dialog import RunJobDialog
 from dms_desktop.gui.main_window import MainWindow
 from dms_desktop.gui.pages import PageContext
+from dms_desktop.gui.theme import apply_theme
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -200,10 +201,10 @@ def test_jobs_menu_new_job_and_run_now(qtbot, main_window: MainWindow, loads: li
     assert history[0]["status"] == "NEW"  # no scheduler runs in this test
 
 
-def test_status_colours_follow_the_theme(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_status_colours_follow_the_theme(qapp) -> None:  # type: ignore[no-untyped-def]
     light = status_colour("FAILED")
-    main_window.set_theme("dark")
+    apply_theme(qapp, "dark")
     dark = status_colour("FAILED")
-    main_window.set_theme("light")
+    apply_theme(qapp, "light")
     assert light is not None and dark is not None and light != dark
     assert status_colour("nonsense") is None

@@ -63,7 +63,7 @@ def test_menu_pauses_resumes_runs_a_job_and_lists_failures(
         assert tray.host.state == FAILING
         assert tray.status_action.text().startswith("Scheduler: failing (last failure ")
         texts = tray.failure_texts()
-        assert len(texts) == 1 and "BROKEN: LOAD_A: FAILED: Mapping LOAD_A is not valid" in texts[0]
+        assert len(texts) == 1 and "BROKEN · LOAD_A: Mapping LOAD_A is not valid" in texts[0]
         assert "no_such_column" in tray.failures_menu.actions()[0].toolTip()  # in full
         assert [h["status"] for h in JobService(ws, admin).history("BROKEN")] == ["FAILED"]
 

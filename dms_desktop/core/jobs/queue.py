@@ -205,9 +205,16 @@ def start(ws: Workspace, prcreqid: int, worker: str) -> bool:
 
 
 def heartbeat(ws: Workspace, prcreqid: int, worker: str, lease_s: int = DEFAULT_LEASE_S) -> bool:
-    """Renew the lease; False means the lease is lost (reaped or cancelled): abort."""
+    """Renew the lease; False means the lease is lost (reaped or cancelled): abort.
+
+    A process frozen inside this transaction (SIGSTOP, a suspended VM) would hold its row
+    locked and keep the reaper off it for good: PostgreSQL ends such a session once it has
+    sat idle in the transaction for a lease, and the row is free again."""
     now = clock.utcnow()
     with write_tx(ws.engine) as conn:
+        if conn.dialect.name == "postgresql":
+            ms = max(1, lease_s) * 1000
+            conn.exec_driver_sql(f"SET LOCAL idle_in_transaction_session_timeout = {ms}")
         renewed = conn.execute(
             update(dms_prcreq)
             .where(_owned(prcreqid, worker), dms_prcreq.c.lease_until >= now)

@@ -282,7 +282,7 @@ def duplicate_keys(
         .where(ranked.c.rn_ > 1)
         .order_by(ranked.c.row_)
     )
-    for row in conn.execution_options(yield_per=10_000).execute(query):
+    for row in conn.execute(query.execution_options(yield_per=10_000)):
         yield tuple(row)
 
 
@@ -295,7 +295,7 @@ def existing_keys(
         .where(exists(select(literal(1)).select_from(target).where(_match(target, stage, keys))))
         .order_by(stage.c[ROW])
     )
-    for row in conn.execution_options(yield_per=10_000).execute(query):
+    for row in conn.execute(query.execution_options(yield_per=10_000)):
         yield tuple(row)
 
 

@@ -105,8 +105,8 @@ class ColumnRule:
         parts: list[str] = []
         if self.constant is not None:
             return f"constant {self.constant!r}"
-        if self.trim:
-            parts.append("trim")
+        if not self.trim:
+            parts.append("no trim")
         if self.null_values:
             parts.append("NULL " + "/".join(repr(v) for v in self.null_values))
         if self.value_map:
@@ -123,7 +123,7 @@ class ColumnRule:
             parts.append(f"thousands {self.thousands!r}")
         if self.date_format:
             parts.append(f"date {self.date_format}")
-        return ", ".join(parts)
+        return ", ".join(parts) or "trim"
 
 
 @dataclass(frozen=True)

@@ -226,13 +226,12 @@ def fit_rows(
         elif length > width:
             extra = row[width:]
             if any(extra):
-                values = [v for v in extra if v]
                 bad.append(
                     (
                         Issue(
                             number,
                             "",
-                            values[0][:200],
+                            " | ".join(row)[:200],
                             f"has {length} values but the header has {width} columns "
                             f"(check the delimiter and quotes)",
                         ),

@@ -115,7 +115,7 @@ def run_upload(
         result.notes += [n for n in run.source.notes if n not in result.notes]
     result.rows_read = run.read
     result.error_count = run.sink.count
-    result.errors = run.sink.shown
+    result.errors = sorted(run.sink.shown, key=lambda i: (i.row, i.column))
     result.seconds = time.perf_counter() - started
     if result.status == "SUCCESS":
         result.message = _success_message(result, run)

@@ -89,12 +89,12 @@ class LoadStream:
                     continue
             columns, issues, unchanged = self.plan.process(chunk)
             self.read += len(chunk.rownums) + len(chunk.bad)
-            for issue, raw in chunk.bad:
-                self.bad([issue], raw)
             rownums = chunk.rownums
+            found = [(issue.row, [issue], raw) for issue, raw in chunk.bad]
+            found += [(rownums[i], issues[i], chunk.row(i)) for i in issues]
+            for _row, row_issues, raw in sorted(found, key=lambda f: f[0]):
+                self.bad(row_issues, raw)
             if issues:
-                for index in sorted(issues):
-                    self.bad(issues[index], chunk.row(index))
                 keep = [i for i in range(len(rownums)) if i not in issues]
                 rownums = [rownums[i] for i in keep]
                 columns = [[col[i] for i in keep] for col in columns]

@@ -9,7 +9,9 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from dms_desktop.gui.calendar.queries import CalendarData, DayItem, load_calendar, load_day
-from dms_desktop.gui.calendar.views import Chip, MonthView, WeekView
+from dms_desktop.gui.calendar.views import HOUR_H, Chip, MonthView, WeekHeader, WeekView
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.jobs.display import (
     PLANNED,
@@ -68,7 +70,7 @@ def day_columns(zone_name: str) -> list[Column]:
 
     def at(item: DayItem) -> str:
         local = to_local(item.at, zone)
-        return f"{local:%H:%M:%S}" if local else ""
+        return f"{local:%H:%M}" if local else ""
 
     def rows(item: DayItem) -> str:
         run = item.run
@@ -76,13 +78,14 @@ def day_columns(zone_name: str) -> list[Column]:
             return ""
         return count_text((run.inserted or 0) + (run.updated or 0))
 
+    def tip(item: DayItem) -> str | None:
+        return (item.run.message or None) if item.run else None
+
     return [
-        Column("Time", at),
-        Column("Job", lambda i: i.job),
-        Column("Status", item_status, status=True),
-        Column("Duration", lambda i: duration_text(i.run.started, i.run.ended) if i.run else ""),
-        Column("Rows", rows, numeric=True),
-        Column("Message", lambda i: (i.run.message or "") if i.run else "planned"),
+        Column("Time", at, tooltip=tip),
+        Column("Job", lambda i: i.job, tooltip=tip),
+        Column("Status", item_status, status=True, tooltip=tip),
+        Column("Rows", rows, numeric=True, tooltip=tip),
     ]
 
 
@@ -157,10 +160,18 @@ class CalendarPage(QWidget):
         self.week_view = WeekView(self)
         self.week_scroll = QScrollArea(self)
         self.week_scroll.setWidgetResizable(True)
+        self.week_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.week_scroll.setWidget(self.week_view)
+        week_page = QWidget(self)
+        week_layout = QVBoxLayout(week_page)
+        week_layout.setContentsMargins(0, 0, 0, 0)
+        week_layout.setSpacing(0)
+        self.week_header = WeekHeader(self.week_view, week_page)
+        week_layout.addWidget(self.week_header)
+        week_layout.addWidget(self.week_scroll, 1)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.month_view)
-        self.stack.addWidget(self.week_scroll)
+        self.stack.addWidget(week_page)
         for view in (self.month_view, self.week_view):
             view.sig_day_clicked.connect(self.show_day)
 
@@ -172,7 +183,10 @@ class CalendarPage(QWidget):
         self.day_title.setObjectName("sectionTitle")
         self.day_model = RecordsModel(day_columns(context.ws.settings.timezone), parent=self)
         self.day_view = records_view(self.day_model, panel, "dayRunsView")
-        for column, width in enumerate((70, 130, 80, 60, 70)):
+        day_header = self.day_view.horizontalHeader()
+        day_header.setStretchLastSection(False)
+        day_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the job
+        for column, width in ((0, 52), (2, 84), (3, 60)):
             self.day_view.setColumnWidth(column, width)
         self.day_view.selectionModel().selectionChanged.connect(lambda *_a: self._item_chosen())
         self.day_detail = QLabel(panel)
@@ -188,7 +202,7 @@ class CalendarPage(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
-        split.setSizes([760, 420])
+        split.setSizes([780, 360])
         layout.addWidget(split, 1)
         refresh_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
         refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -225,6 +239,7 @@ class CalendarPage(QWidget):
             week = first.isocalendar().week
             self.period_label.setFullText(f"Week {week}: {first:%d %b} – {last:%d %b %Y}")
             self.week_view.set_week(first, self.today())
+            self.week_header.update()
         else:
             self.period_label.setFullText(f"{self.anchor:%B %Y}")
             self.month_view.set_month(self.anchor, self.today())
@@ -237,9 +252,9 @@ class CalendarPage(QWidget):
             self.anchor = self.day
         self._show_period()
         self.refresh()
-        if mode == "week":
+        if mode == "week":  # a short window scrolls to the working day
             bar = self.week_scroll.verticalScrollBar()
-            bar.setValue(min(bar.maximum(), 6 * 26))  # the working day in view
+            bar.setValue(min(bar.maximum(), 6 * HOUR_H))
 
     def step_period(self, step: int) -> None:
         if self.mode == "week":
@@ -300,7 +315,8 @@ class CalendarPage(QWidget):
             text = f"{at}{entry.label}{many}"
             word = "planned" if entry.status == PLANNED else entry.status.lower()
             tip = f"{entry.label}: {entry.count} {word}, first at {local:%H:%M}"
-            cells.setdefault(entry.bucket, []).append((entry.first, Chip(text, entry.status, tip)))
+            chip = Chip(text, entry.status, tip, entry.count)
+            cells.setdefault(entry.bucket, []).append((entry.first, chip))
         chips = {b: [c for _t, c in sorted(v, key=lambda p: p[0])] for b, v in cells.items()}
         view = self.week_view if data.hourly else self.month_view
         view.set_cells(chips)
@@ -349,7 +365,11 @@ class CalendarPage(QWidget):
             )
             if value is not None
         )
-        parts = [f"{run.job} ({run.trigger.lower()}): {item_status(item)}", counts, run.message]
+        took = duration_text(run.started, run.ended)
+        head = f"{run.job} ({run.trigger.lower()}): {item_status(item)}" + (
+            f" in {took}" if took else ""
+        )
+        parts = [head, counts, run.message]
         self.day_detail.setText("\n".join(p for p in parts if p))
 
 

@@ -7,9 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from dms_desktop.gui.jobs.display import PLANNED, status_colour
 
@@ -17,7 +25,7 @@ HEADER_H = 26
 CHIP_H = 17
 CHIP_GAP = 2
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-HOUR_H = 26
+HOUR_H = 22
 GUTTER_W = 48
 
 
@@ -26,6 +34,37 @@ class Chip:
     text: str
     status: str
     tooltip: str = ""
+    count: int = 1  # runs behind the chip
+
+
+# Most telling first: a crowded cell is summarised by status in this order.
+SUMMARY = (
+    ("FAILED", "failed"),
+    ("RUNNING", "running"),
+    ("QUEUED", "queued"),
+    ("SUCCESS", "succeeded"),
+    ("MISSED", "missed"),
+    ("CANCELLED", "cancelled"),
+    (PLANNED, "planned"),
+)
+
+
+def summarise(chips: Sequence[Chip]) -> list[Chip]:
+    """One chip per status: "12 succeeded", "1 failed", "4 planned"."""
+    counts: dict[str, int] = {}
+    for chip in chips:
+        counts[chip.status] = counts.get(chip.status, 0) + chip.count
+    return [Chip(f"{counts[s]} {word}", s, count=counts[s]) for s, word in SUMMARY if s in counts]
+
+
+def one_line(chips: Sequence[Chip]) -> Chip:
+    """A week-view hour with several entries: the most telling status, all counts in words."""
+    summary = summarise(chips)
+    return Chip(", ".join(c.text for c in summary), summary[0].status, count=len(chips))
+
+
+def cell_tooltip(chips: Sequence[Chip]) -> str:
+    return "\n".join(chip.tooltip or chip.text for chip in chips)
 
 
 def _paint_chip(painter: QPainter, rect: QRectF, chip: Chip, palette: QPalette) -> None:
@@ -48,27 +87,32 @@ def _paint_chip(painter: QPainter, rect: QRectF, chip: Chip, palette: QPalette) 
     )
 
 
+def shown_chips(chips: Sequence[Chip], capacity: int) -> tuple[list[Chip], int]:
+    """The chips a cell of ``capacity`` lines shows, and how many are left out: every entry
+    when they fit, else one per status (failures first), else the first with "+N more"."""
+    if len(chips) <= capacity:
+        return list(chips), 0
+    summary = summarise(chips)
+    if len(summary) <= capacity:
+        return summary, 0
+    return summary[: capacity - 1], len(summary) - capacity + 1
+
+
 def _paint_chips(
-    painter: QPainter, area: QRectF, chips: Sequence[Chip], palette: QPalette, one_line: bool
+    painter: QPainter, area: QRectF, chips: Sequence[Chip], palette: QPalette, single: bool
 ) -> None:
-    capacity = 1 if one_line else max(1, int((area.height() + CHIP_GAP) // (CHIP_H + CHIP_GAP)))
-    shown = list(chips[:capacity])
-    more = len(chips) - len(shown)
-    if more > 0 and shown:
-        shown = shown[:-1] if not one_line else shown
-        more = len(chips) - len(shown)
+    if single:
+        shown, more = ([chips[0]] if len(chips) == 1 else [one_line(chips)]), 0
+    else:
+        capacity = max(1, int((area.height() + CHIP_GAP) // (CHIP_H + CHIP_GAP)))
+        shown, more = shown_chips(chips, capacity)
     y = area.top()
-    width = area.width()
     for chip in shown:
-        chip_w = width - (44 if one_line and more > 0 else 0)
-        _paint_chip(painter, QRectF(area.left(), y, chip_w, CHIP_H), chip, palette)
+        _paint_chip(painter, QRectF(area.left(), y, area.width(), CHIP_H), chip, palette)
         y += CHIP_H + CHIP_GAP
     if more > 0:
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-        if one_line:
-            rect = QRectF(area.right() - 42, area.top(), 42, CHIP_H)
-        else:
-            rect = QRectF(area.left() + 4, y, width - 4, CHIP_H)
+        rect = QRectF(area.left() + 4, y, area.width() - 4, CHIP_H)
         painter.drawText(rect, int(Qt.AlignmentFlag.AlignVCenter), f"+{more} more")
 
 
@@ -125,6 +169,19 @@ class MonthView(QWidget):
         self.selected = day
         self.update()
 
+    def index_at(self, point: QPointF) -> int:
+        return next((n for n in range(42) if self.cell_rect(n).contains(point)), -1)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            chips = self.cells.get(self.index_at(QPointF(event.pos())), [])
+            if chips:
+                QToolTip.showText(event.globalPos(), cell_tooltip(chips), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton:
             return
@@ -171,7 +228,7 @@ class MonthView(QWidget):
                 )
             painter.drawText(number, int(Qt.AlignmentFlag.AlignCenter), str(day.day))
             area = rect.adjusted(4, 24, -4, -4)
-            _paint_chips(painter, area, self.cells.get(index, []), palette, one_line=False)
+            _paint_chips(painter, area, self.cells.get(index, []), palette, single=False)
             if day == self.selected:
                 painter.setPen(QPen(accent, 2))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -192,7 +249,7 @@ class WeekView(QWidget):
         self.today = date.today()
         self.selected: date | None = None
         self.cells: dict[int, list[Chip]] = {}
-        self.setMinimumHeight(HEADER_H + 24 * HOUR_H + 1)
+        self.setMinimumHeight(24 * HOUR_H + 1)
 
     def set_week(self, monday: date, today: date | None = None) -> None:
         self.first = monday
@@ -210,10 +267,23 @@ class WeekView(QWidget):
     def cell_rect(self, index: int) -> QRectF:
         width = (self.width() - GUTTER_W - 1) / 7
         day, hour = divmod(index, 24)
-        return QRectF(GUTTER_W + day * width, HEADER_H + hour * HOUR_H, width, HOUR_H)
+        return QRectF(GUTTER_W + day * width, hour * HOUR_H, width, HOUR_H)
 
     def sizeHint(self) -> QSize:
-        return QSize(840, HEADER_H + 24 * HOUR_H + 1)
+        return QSize(840, 24 * HOUR_H + 1)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            index = next(
+                (n for n in range(7 * 24) if self.cell_rect(n).contains(QPointF(event.pos()))), -1
+            )
+            chips = self.cells.get(index, [])
+            if chips:
+                QToolTip.showText(event.globalPos(), cell_tooltip(chips), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
     def select(self, day: date | None) -> None:
         self.selected = day
@@ -238,16 +308,9 @@ class WeekView(QWidget):
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
         accent = palette.color(QPalette.ColorRole.Highlight)
         width = (self.width() - GUTTER_W - 1) / 7
-        for day in range(7):
-            current = self.first + timedelta(days=day)
-            rect = QRectF(GUTTER_W + day * width, 0, width, HEADER_H)
-            painter.setPen(accent if current == self.today else muted)
-            painter.drawText(
-                rect, int(Qt.AlignmentFlag.AlignCenter), f"{DAY_NAMES[day]} {current:%d %b}"
-            )
         for hour in range(24):
             painter.setPen(muted)
-            label = QRectF(0, HEADER_H + hour * HOUR_H, GUTTER_W - 6, HOUR_H)
+            label = QRectF(0, hour * HOUR_H + 2, GUTTER_W - 6, HOUR_H)
             painter.drawText(
                 label,
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
@@ -260,10 +323,33 @@ class WeekView(QWidget):
             painter.drawRect(rect)
             chips = self.cells.get(index)
             if chips:
-                _paint_chips(painter, rect.adjusted(3, 4, -3, -4), chips, palette, one_line=True)
+                _paint_chips(painter, rect.adjusted(3, 4, -3, -4), chips, palette, single=True)
         if self.selected is not None and 0 <= (self.selected - self.first).days < 7:
             column = (self.selected - self.first).days
             painter.setPen(QPen(accent, 2))
             painter.drawRect(QRectF(GUTTER_W + column * width + 1, 1, width - 2, self.height() - 2))
-        painter.drawLine(QPointF(GUTTER_W, HEADER_H), QPointF(self.width(), HEADER_H))
+        painter.end()
+
+
+class WeekHeader(QWidget):
+    """The day names above the week grid; outside its scroll area, so they stay in view."""
+
+    def __init__(self, grid: WeekView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+        self.setFixedHeight(HEADER_H)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        palette = self.palette()
+        painter = QPainter(self)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        width = (self.grid.width() - GUTTER_W - 1) / 7
+        for day in range(7):
+            current = self.grid.first + timedelta(days=day)
+            rect = QRectF(GUTTER_W + day * width, 0, width, HEADER_H)
+            painter.setPen(accent if current == self.grid.today else muted)
+            painter.drawText(
+                rect, int(Qt.AlignmentFlag.AlignCenter), f"{DAY_NAMES[day]} {current:%d %b}"
+            )
         painter.end()

@@ -8,7 +8,7 @@ from datetime import date
 
 import pyqtgraph as pg
 
-DAY_LABEL_PX = 58  # room one day label needs on the x axis
+DAY_LABEL_PX = 50  # room one day label needs on the x axis
 _DAY_STEPS = (1, 2, 7, 14, 28, 56, 91, 182, 364)
 
 
@@ -63,9 +63,9 @@ class DayAxis(pg.AxisItem):
         fits = max(1, int(size / DAY_LABEL_PX))
         span = max(1.0, maxVal - minVal)
         step = next((s for s in _DAY_STEPS if span / s <= fits), _DAY_STEPS[-1])
-        # Ticks on the last day (today) and every step before it.
+        # Ticks half a step in from the last day, so the outer labels are not cut off.
         last = len(self.days) - 1 if self.days else 0
-        return [(float(step), float(last % step))]
+        return [(float(step), float((last - step // 2) % step))]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         out = []

@@ -81,13 +81,16 @@ class DayChart(QFrame):
         self.legend = QLabel(self)
         self.legend.setObjectName("mutedLabel")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        # A narrow card clips the legend rather than widening the page.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(40)
         self.head.addWidget(self.title)
         self.head.addStretch(1)
-        self.head.addWidget(self.legend)
         layout.addLayout(self.head)
+        layout.addWidget(self.legend)
         self.day_axis = DayAxis()
         self.plot = pg.PlotWidget(self, axisItems={"bottom": self.day_axis, "left": left_axis})
-        self.plot.setMinimumHeight(150)
+        self.plot.setMinimumSize(160, 150)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
@@ -263,14 +266,16 @@ class DurationChart(DayChart):
     """Median and 95th percentile of one job's run time per day; the job is chosen above."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Duration per job", SecondsAxis(), parent)
+        super().__init__("Duration", SecondsAxis(), parent)
         self.job_combo = QComboBox(self)
         self.job_combo.setObjectName("durationJobCombo")
-        self.job_combo.setMinimumWidth(140)
-        self.job_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.job_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.job_combo.setMinimumContentsLength(12)
         self.job_combo.setToolTip("The job whose durations the chart shows")
         self.job_combo.currentIndexChanged.connect(lambda _i: self.redraw())
-        self.head.insertWidget(1, self.job_combo)
+        self.head.addWidget(self.job_combo)
         self.series: dict[str, dict[int, tuple[float | None, float | None, int]]] = {}
         self.empty_text = "No finished runs in this period"
 

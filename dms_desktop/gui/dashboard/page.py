@@ -122,14 +122,18 @@ class DashboardPage(QWidget):
         self.runs_chart.sig_day_clicked.connect(self._day_clicked)
         self.rows_chart = RowsChart(body)
         self.duration_chart = DurationChart(body)
-        grid.addWidget(self.runs_chart, 0, 0)
-        grid.addWidget(self.rows_chart, 0, 1)
+        slowest, failing = self._build_tables(body)
+        # Runs per day wide, with the failing jobs beside it; durations, volumes and the
+        # slowest jobs below: everything in view at 1280 x 800.
+        grid.addWidget(self.runs_chart, 0, 0, 1, 2)
+        grid.addWidget(failing, 0, 2)
         grid.addWidget(self.duration_chart, 1, 0)
-        grid.addWidget(self._build_tables(body), 1, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        grid.addWidget(self.rows_chart, 1, 1)
+        grid.addWidget(slowest, 1, 2)
+        for column, stretch in enumerate((3, 3, 4)):
+            grid.setColumnStretch(column, stretch)
         for row in (0, 1):
-            grid.setRowMinimumHeight(row, 230)
+            grid.setRowMinimumHeight(row, 210)
             grid.setRowStretch(row, 1)
         scroll.setWidget(body)
         layout.addWidget(scroll, 1)
@@ -193,30 +197,28 @@ class DashboardPage(QWidget):
         bar.addWidget(self.live_check)
         return bar
 
-    def _build_tables(self, parent: QWidget) -> QWidget:
-        box = QWidget(parent)
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(12)
+    def _build_tables(self, parent: QWidget) -> tuple[QFrame, QFrame]:
         self.slowest_model = slowest_model(self)
         self.failing_model = failing_model(self, self.context.ws.settings.timezone)
-        self.slowest_view = stats_view(self.slowest_model, box, "slowestJobsView")
-        self.failing_view = stats_view(self.failing_model, box, "failingJobsView")
-        self.slowest_view.clicked.connect(lambda index: self._job_clicked(self.slowest_view, index))
-        self.failing_view.clicked.connect(lambda index: self._job_clicked(self.failing_view, index))
-        for title, view in (("Slowest jobs (median run time)", self.slowest_view),
-                            ("Most failing jobs", self.failing_view)):  # fmt: skip
-            card = QFrame(box)
+        cards = []
+        for title, model, name in (
+            ("Slowest jobs (median run time)", self.slowest_model, "slowestJobsView"),
+            ("Most failing jobs", self.failing_model, "failingJobsView"),
+        ):
+            card = QFrame(parent)
             card.setObjectName("tile")
             inner = QVBoxLayout(card)
             inner.setContentsMargins(14, 10, 14, 12)
             inner.setSpacing(6)
             label = QLabel(title, card)
             label.setObjectName("sectionTitle")
+            view = stats_view(model, card, name)
+            view.clicked.connect(lambda index, v=view: self._job_clicked(v, index))
             inner.addWidget(label)
             inner.addWidget(view, 1)
-            column.addWidget(card, 1)
-        return box
+            cards.append((card, view))
+        (slowest, self.slowest_view), (failing, self.failing_view) = cards
+        return slowest, failing
 
     # -- filters ---------------------------------------------------------------------------------
     def filters(self) -> tuple[int, str | None, str | None]:

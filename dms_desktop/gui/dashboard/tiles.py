@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from dms_desktop.core.dashboard import JobStat, Kpis
 from dms_desktop.gui.dashboard.axes import compact_count, seconds_text
-from dms_desktop.gui.jobs.display import local_text, zone_of
+from dms_desktop.gui.jobs.display import local_text, to_local, zone_of
 from dms_desktop.gui.jobs.records import Column, RecordsModel, records_view
 
 # key -> caption, tooltip
@@ -93,6 +96,14 @@ def job_name(stat: JobStat) -> str:
     return stat.job[: -len(suffix)] if stat.mapref and stat.job.endswith(suffix) else stat.job
 
 
+COLUMN_WIDTHS = {"Runs": 54, "Median": 70, "Last failure": 104}
+
+
+def short_time(moment: datetime | None, zone: ZoneInfo) -> str:
+    local = to_local(moment, zone)
+    return f"{local:%b} {local.day} {local:%H:%M}" if local is not None else ""
+
+
 def _rate(stat: JobStat) -> str:
     return f"{stat.failures / stat.runs * 100:.0f} %" if stat.runs else ""
 
@@ -103,8 +114,8 @@ def slowest_model(parent: QWidget) -> RecordsModel:
             Column("Job", lambda s: s.job, tooltip=lambda s: f"{s.job}\nClick: open in Monitor"),
             Column("Runs", lambda s: f"{s.runs:,}", numeric=True),
             Column("Median", lambda s: seconds_text(s.median_seconds), numeric=True),
-            Column("95th pct", lambda s: seconds_text(s.p95_seconds), numeric=True),
-            Column("Longest", lambda s: seconds_text(s.max_seconds), numeric=True),
+            Column("p95", lambda s: seconds_text(s.p95_seconds), numeric=True),
+            Column("Max", lambda s: seconds_text(s.max_seconds), numeric=True),
         ],
         key=lambda s: (s.jobid, s.mapref),
         parent=parent,
@@ -116,10 +127,18 @@ def failing_model(parent: QWidget, timezone: str) -> RecordsModel:
     return RecordsModel(
         [
             Column("Job", lambda s: s.job, tooltip=lambda s: f"{s.job}\nClick: open its failures"),
-            Column("Runs", lambda s: f"{s.runs:,}", numeric=True),
-            Column("Failures", lambda s: f"{s.failures:,}", numeric=True, status=False),
-            Column("Failure rate", _rate, numeric=True),
-            Column("Last failure", lambda s: local_text(s.last_failure, zone, seconds=False)),
+            Column("Failed", lambda s: f"{s.failures:,}", numeric=True),
+            Column(
+                "Rate",
+                _rate,
+                numeric=True,
+                tooltip=lambda s: f"{s.failures:,} of {s.runs:,} runs failed",
+            ),
+            Column(
+                "Last failure",
+                lambda s: short_time(s.last_failure, zone),
+                tooltip=lambda s: local_text(s.last_failure, zone),
+            ),
         ],
         key=lambda s: (s.jobid, s.mapref),
         parent=parent,
@@ -129,8 +148,14 @@ def failing_model(parent: QWidget, timezone: str) -> RecordsModel:
 def stats_view(model: RecordsModel, parent: QWidget, name: str) -> QTableView:
     view = records_view(model, parent, name)
     view.setCursor(Qt.CursorShape.PointingHandCursor)
-    view.setMinimumHeight(120)
-    view.setColumnWidth(0, 220)
+    view.setMinimumHeight(100)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(40)
     for column in range(1, model.columnCount()):
-        view.setColumnWidth(column, 96)
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+        view.setColumnWidth(column, COLUMN_WIDTHS.get(title, 60))
     return view

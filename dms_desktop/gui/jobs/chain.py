@@ -68,6 +68,18 @@ class ChainView(QWidget):
             out.append(("then " + ", ".join(self.children), "children"))
         return out
 
+    def box_widths(self, labels: Sequence[str], width: float) -> list[float]:
+        """Each box as wide as its text; when they do not fit, all shrink alike (text elides)."""
+        metrics = self.fontMetrics()
+        natural = [
+            max(MIN_BOX_W, min(MAX_BOX_W, metrics.horizontalAdvance(t) + 24)) for t in labels
+        ]
+        room = width - GAP * (len(labels) - 1)
+        if sum(natural) <= room:
+            return [float(w) for w in natural]
+        scale = room / sum(natural)
+        return [max(MIN_BOX_W * 0.6, w * scale) for w in natural]
+
     def sizeHint(self) -> QSize:
         return QSize(420, BOX_H + 12)
 
@@ -80,17 +92,17 @@ class ChainView(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         count = len(boxes)
-        width = self.width() - 4
-        box_w = max(MIN_BOX_W, min(MAX_BOX_W, (width - GAP * (count - 1)) / max(1, count)))
+        metrics = self.fontMetrics()
+        widths = self.box_widths([label for label, _kind in boxes], self.width() - 4)
         top = (self.height() - BOX_H) / 2
         accent = palette.color(QPalette.ColorRole.Highlight)
         text = palette.color(QPalette.ColorRole.Text)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
         border = palette.color(QPalette.ColorRole.Mid)
         error = accent if not self.broken else Qt.GlobalColor.red
-        metrics = self.fontMetrics()
         x = 2.0
         for n, (label, kind) in enumerate(boxes):
+            box_w = widths[n]
             rect = QRectF(x, top, box_w, BOX_H)
             pen = QPen(border, 1)
             if kind == "current":

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 SUCCESS, FAILED, RUNNING, QUEUED, CANCELLED, MISSED, PLANNED = (
     "SUCCESS",
@@ -95,3 +95,11 @@ def duration_text(started: datetime | None, ended: datetime | None) -> str:
 
 def count_text(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
+
+
+def mark_primary(button: QPushButton) -> None:
+    """The accent button of a dialog. Re-polished: a QDialogButtonBox polishes its buttons
+    when it creates them, before the property the style sheet matches on is set."""
+    button.setProperty("primary", True)
+    button.style().unpolish(button)
+    button.style().polish(button)

@@ -15,6 +15,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -35,7 +36,7 @@ from dms_desktop.core.jobs import frequency
 from dms_desktop.core.jobs.service import ScheduleSpec
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.jobs.chain import ChainView, ancestors, cycle_through
-from dms_desktop.gui.jobs.display import to_local, zone_of
+from dms_desktop.gui.jobs.display import mark_primary, to_local, zone_of
 from dms_desktop.gui.jobs.mapping_picker import MappingPicker
 from dms_desktop.gui.jobs.schedule_form import ScheduleForm, describe_rule, rule_for
 from dms_desktop.gui.jobs.work import JobRow, create_job, load_mappings, save_schedule
@@ -91,10 +92,14 @@ class JobDialog(QDialog):
             left.addWidget(box)
         else:
             self.name_edit.setText(job.name)
-            self.picker.hide()
+            for widget in (self.name_edit, self.description_edit, self.picker):
+                widget.hide()
+            title = QLabel(job.name, self)
+            title.setObjectName("sectionTitle")
             runs = QLabel(f"Runs {' → '.join(job.info.mappings)}", self)
             runs.setObjectName("mutedLabel")
             runs.setWordWrap(True)
+            left.addWidget(title)
             left.addWidget(runs)
 
         schedule_box = QGroupBox("Schedule", self)
@@ -118,7 +123,8 @@ class JobDialog(QDialog):
         after_layout.addWidget(self.chain)
         left.addWidget(after_box)
 
-        retry_row = QHBoxLayout()
+        retry_box = QGroupBox("On failure", self)
+        retry_row = QHBoxLayout(retry_box)
         self.retries_spin = QSpinBox(self)
         self.retries_spin.setRange(0, 10)
         self.retry_delay_spin = QSpinBox(self)
@@ -126,13 +132,19 @@ class JobDialog(QDialog):
         self.retry_delay_spin.setSingleStep(30)
         self.retry_delay_spin.setSuffix(" s")
         self.retry_delay_spin.setSpecialValueText("default (30 s, doubling)")
+        for spin in (self.retries_spin, self.retry_delay_spin):
+            spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+            spin.setToolTip(
+                "A run whose worker is lost (killed, or its lease expired) is queued again, "
+                "after the delay, doubling each time"
+            )
         retry_row.addWidget(QLabel("Retries", self))
         retry_row.addWidget(self.retries_spin)
         retry_row.addSpacing(12)
         retry_row.addWidget(QLabel("Retry delay", self))
         retry_row.addWidget(self.retry_delay_spin)
         retry_row.addStretch(1)
-        left.addLayout(retry_row)
+        left.addWidget(retry_box)
         left.addStretch(1)
         columns.addLayout(left, 3)
 
@@ -164,7 +176,7 @@ class JobDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setProperty("primary", True)
+        mark_primary(self.save_button)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         outer = QVBoxLayout(self)
@@ -177,10 +189,16 @@ class JobDialog(QDialog):
             self.form.set_spec(job.info.schedule)
             if job.parent:
                 self.after_combo.setCurrentIndex(max(0, self.after_combo.findData(job.parent)))
-            self.retries_spin.setValue(job.info.retries)
-            for spin in (self.retries_spin, self.retry_delay_spin):
-                spin.setEnabled(False)
-                spin.setToolTip("Retries are set when the job is created")
+            for widget in retry_box.findChildren(QWidget):
+                widget.hide()
+            retries = job.info.retries
+            fixed = QLabel(
+                f"{retries} retr{'y' if retries == 1 else 'ies'} when a run's worker is lost; "
+                "set when the job was created.",
+                retry_box,
+            )
+            fixed.setObjectName("mutedLabel")
+            retry_row.insertWidget(0, fixed)
         for signal in (
             self.form.sig_changed,
             self.picker.sig_changed,

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -38,13 +40,21 @@ from dms_desktop.gui.workers import TaskSlot
 AUTO_REFRESH_MS = 10_000
 
 
+def next_run_text(row: JobRow, zone: ZoneInfo) -> str:
+    if row.info.next_run is not None:
+        return local_text(row.info.next_run, zone, seconds=False)
+    if row.follows is not None:  # runs when its chain's root has run and succeeded
+        return f"after {local_text(row.follows, zone, seconds=False)}"
+    return ""
+
+
 def job_columns(zone_name: str) -> list[Column]:
     zone = zone_of(zone_name)
     return [
         Column("Name", lambda r: r.name),
         Column("Mappings", lambda r: " → ".join(r.info.mappings)),
         Column("Schedule", lambda r: r.words, tooltip=lambda r: r.words),
-        Column("Next run", lambda r: local_text(r.info.next_run, zone, seconds=False)),
+        Column("Next run", lambda r: next_run_text(r, zone)),
         Column("Last status", lambda r: request_status(r.info.last_status), status=True),
         Column("Last run", lambda r: local_text(r.info.last_run, zone, seconds=False)),
         Column("Enabled", lambda r: "Yes" if r.info.enabled else "No"),
@@ -126,7 +136,10 @@ class JobsPage(QWidget):
         )
         self.view = records_view(self.model, self, "jobsView")
         self.view.verticalHeader().setDefaultSectionSize(30)
-        for column, width in enumerate((170, 220, 330, 130, 90, 130)):
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the schedule in words
+        for column, width in enumerate((140, 170, 280, 165, 90, 125, 64)):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.edit_schedule())
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())

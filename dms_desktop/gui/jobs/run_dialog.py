@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui.errors import user_message
+from dms_desktop.gui.jobs.display import mark_primary
 from dms_desktop.gui.jobs.work import JobRow, load_jobs, run_now
 from dms_desktop.gui.widgets import set_message
 from dms_desktop.gui.workers import TaskSlot
@@ -48,7 +49,7 @@ class RunJobDialog(QDialog):
         set_message(self.message, "")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.run_button = buttons.addButton("Run now", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.run_button.setProperty("primary", True)
+        mark_primary(self.run_button)
         buttons.accepted.connect(self.run)
         buttons.rejected.connect(self.reject)
         for widget in (intro, self.filter_edit, self.jobs_list, self.message, buttons):

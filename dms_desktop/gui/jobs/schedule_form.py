@@ -15,6 +15,7 @@ from zoneinfo import available_timezones
 
 from PySide6.QtCore import QDate, QTime, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -172,6 +173,8 @@ class ScheduleForm(QWidget):
         self.zone_combo.setCurrentText(default_zone)
         self.zone_combo.setMinimumContentsLength(18)
         self.zone_combo.setToolTip(f"DMS_TIMEZONE of this workspace: {default_zone}")
+        for spin in (self.day_spin, self.every_spin, self.time_edit):
+            spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)  # type or wheel
         form.addRow("Time zone", self.zone_combo)
 
         self._rows = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from dms_desktop.core.errors import DmsError
@@ -19,6 +20,7 @@ class JobRow:
 
     info: JobInfo
     words: str
+    follows: datetime | None = None  # no schedule of its own: its chain root's next run
 
     @property
     def name(self) -> str:
@@ -46,9 +48,31 @@ def schedule_words(info: JobInfo, zone: str) -> str:
     return text
 
 
+def chain_next_run(info: JobInfo, by_name: dict[str, JobInfo]) -> datetime | None:
+    """For a job that only runs after its parent: the next run of the nearest scheduled
+    ancestor (None when the chain has none, or a link in it is disabled)."""
+    node, seen = by_name.get(info.parent or ""), {info.name}
+    while node is not None and node.name not in seen and node.enabled:
+        if node.next_run is not None:
+            return node.next_run
+        if node.schedule.frequency or not node.parent:
+            return None
+        seen.add(node.name)
+        node = by_name.get(node.parent)
+    return None
+
+
 def load_jobs(ws: Workspace, user: CurrentUser) -> list[JobRow]:
     zone = ws.settings.timezone
-    return [JobRow(info, schedule_words(info, zone)) for info in JobService(ws, user).list_jobs()]
+    infos = JobService(ws, user).list_jobs()
+    by_name = {info.name: info for info in infos}
+    rows = []
+    for info in infos:
+        follows = None
+        if info.enabled and info.parent and not info.schedule.frequency:
+            follows = chain_next_run(info, by_name)
+        rows.append(JobRow(info, schedule_words(info, zone), follows))
+    return rows
 
 
 def load_mappings(ws: Workspace, user: CurrentUser) -> list[tuple[str, str]]:

@@ -54,10 +54,10 @@ def error_columns(zone_name: str) -> list[Column]:
     return [
         Column("Mapping", lambda r: str(r.get("mapref") or "")),
         Column("Type", lambda r: str(r.get("errtyp") or "")),
+        Column("Time", lambda r: local_text(r.get("reccrdt"), zone)),
         Column("Key", lambda r: str(r.get("errkey") or "")),
         Column("Column", lambda r: str(r.get("errcol") or "")),
         Column("Message", lambda r: str(r.get("errmsg") or ""), tooltip=_get("errmsg")),
-        Column("Time", lambda r: local_text(r.get("reccrdt"), zone)),
     ]
 
 
@@ -147,7 +147,7 @@ class RunDetailsPanel(QWidget):
 
         self.errors_model = RecordsModel(error_columns(zone), parent=self)
         self.errors_view = records_view(self.errors_model, self.tabs, "errorsView")
-        for column, width in enumerate((130, 90, 160, 110, 420)):
+        for column, width in enumerate((130, 80, 150, 140, 110)):
             self.errors_view.setColumnWidth(column, width)
         self.tabs.addTab(self.errors_view, "Errors")
 

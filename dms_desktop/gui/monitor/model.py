@@ -25,6 +25,7 @@ from dms_desktop.gui.jobs.records import Column, RecordsModel
 from dms_desktop.gui.monitor.queries import RunRow
 
 PROGRESS_COLUMN = 4
+DURATION_COLUMN = 6
 CHUNK = 0.28  # width of the moving chunk, as a share of the bar
 
 
@@ -64,16 +65,16 @@ def run_columns(zone_name: str) -> list[Column]:
         Column("Trigger", lambda r: r.trigger),
         Column("Status", status_of, status=True),
         Column("Progress", progress_text),
-        Column("Attempt", lambda r: f"{r.attempt}/{r.max_attempts}", numeric=True),
-        Column("Requested", when("requested")),
         Column("Started", when("started")),
-        Column("Ended", when("ended")),
         Column("Duration", duration, numeric=True),
         Column("Read", number("read"), numeric=True),
         Column("Inserted", number("inserted"), numeric=True),
         Column("Updated", number("updated"), numeric=True),
         Column("Expired", number("expired"), numeric=True),
         Column("Rejected", number("rejected"), numeric=True),
+        Column("Attempt", lambda r: f"{r.attempt}/{r.max_attempts}", numeric=True),
+        Column("Requested", when("requested")),
+        Column("Ended", when("ended")),
         Column(
             "Message", lambda r: (r.message or "").replace("\n", " "), tooltip=lambda r: r.message
         ),
@@ -95,7 +96,9 @@ class RunsModel(RecordsModel):
             return
         self.phase = (self.phase + step) % 1.0
         for row in running:
-            self.dataChanged.emit(self.index(row, PROGRESS_COLUMN), self.index(row, 9))
+            self.dataChanged.emit(
+                self.index(row, PROGRESS_COLUMN), self.index(row, DURATION_COLUMN)
+            )
 
 
 Index = QModelIndex | QPersistentModelIndex

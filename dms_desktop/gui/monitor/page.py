@@ -142,7 +142,7 @@ class MonitorPage(QWidget):
         self.model = RunsModel(context.ws.settings.timezone, self)
         self.view = records_view(self.model, self, "runsView")
         self.view.setItemDelegateForColumn(PROGRESS_COLUMN, ProgressDelegate(self.view))
-        widths = (140, 150, 90, 90, 220, 60, 150, 150, 150, 70, 70, 70, 70, 70, 70)
+        widths = (130, 140, 100, 84, 190, 150, 78, 78, 78, 78, 78, 78, 70, 150, 150)
         for column, width in enumerate(widths):
             self.view.setColumnWidth(column, width)
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
@@ -207,6 +207,8 @@ class MonitorPage(QWidget):
             self._animation.start()
         else:
             self._animation.stop()
+        # The progress column only while something is queued or running.
+        self.view.setColumnHidden(PROGRESS_COLUMN, not any(r.active for r in rows))
         if self._load_failed:
             self._load_failed = False
             set_message(self.message, "")

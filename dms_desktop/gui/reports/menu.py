@@ -39,13 +39,17 @@ class ReportsMenu(QObject):
         self.open_page.triggered.connect(lambda _c=False: window.show_module("reports"))
         self.open_page.setEnabled(self.allowed)
         menu.addSeparator()
-        self.placeholder = menu.addAction(LOADING if self.allowed else "Your role does not allow reports")
+        self.placeholder = menu.addAction(
+            LOADING if self.allowed else "Your role does not allow reports"
+        )
         self.placeholder.setEnabled(False)
         menu.aboutToShow.connect(self.refresh)
 
     def refresh(self) -> None:
         if self.allowed and not self._task.busy:
-            self._task.start(list_reports, self.window, on_done=self.show_reports, on_error=self._failed)
+            self._task.start(
+                list_reports, self.window, on_done=self.show_reports, on_error=self._failed
+            )
 
     def cancel(self) -> None:
         self._task.cancel()

@@ -125,10 +125,12 @@ class ReportsPage(QWidget):
         self.preview = PreviewPanel(context, self.tabs)
         self.tabs.addTab(self.editor, "Definition")
         self.tabs.addTab(self.preview, "Preview")
-        from_preview = QPushButton("Add result columns", self.editor.columns_editor)
-        from_preview.setToolTip("A row for each column of the last preview not listed yet")
-        from_preview.clicked.connect(lambda _c=False: self._columns_from_preview())
-        self.editor.columns_editor.buttons.addWidget(from_preview)
+        self.from_preview_button = QPushButton("Add result columns", self.editor.columns_editor)
+        self.from_preview_button.setToolTip(
+            "A row for each column of the last preview not listed yet"
+        )
+        self.from_preview_button.clicked.connect(lambda _c=False: self._columns_from_preview())
+        self.editor.columns_editor.buttons.addWidget(self.from_preview_button)
         split.addWidget(side)
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 1)
@@ -287,6 +289,7 @@ class ReportsPage(QWidget):
         self.save_button.setEnabled(not self.editor.read_only and allowed and not busy)
         self.delete_button.setEnabled(stored and self.can_delete and not busy)
         self.run_button.setEnabled(bool(base.name))
+        self.from_preview_button.setEnabled(not self.editor.read_only)
 
     # -- saving --------------------------------------------------------------------------------
     def save(self) -> None:
@@ -348,6 +351,13 @@ class ReportsPage(QWidget):
         """Ask the parameters (if any) and run the report shown; the dialog, if one opened."""
         defn = self.editor.base if self.editor.read_only else self.editor.checked_definition()
         if defn is None or not defn.name:
+            self.tabs.setCurrentIndex(DEFINITION_TAB)
+            return None
+        if self._unsaved_metadata_sql(defn):
+            self.editor.show_problems(
+                "Only administrators may run SQL on the metadata database that is not saved "
+                "(it can read accounts and secrets): choose a connection, or run the saved report."
+            )
             self.tabs.setCurrentIndex(DEFINITION_TAB)
             return None
         if not defn.params:

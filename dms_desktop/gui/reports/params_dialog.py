@@ -104,6 +104,8 @@ class ParameterDialog(QDialog):
         self.run_button = self.buttons.addButton("Run", QDialogButtonBox.ButtonRole.AcceptRole)
         self.run_button.setProperty("primary", True)
         self.run_button.setDefault(True)
+        self.run_button.style().unpolish(self.run_button)
+        self.run_button.style().polish(self.run_button)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.run)
         self.buttons.rejected.connect(self.reject)

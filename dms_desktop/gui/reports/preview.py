@@ -142,6 +142,9 @@ class PreviewPanel(QWidget):
         self.stack.addWidget(self.notice)
         self.stack.setCurrentWidget(self.notice)
         layout.addWidget(self.stack, 1)
+        self.can_export = context.user.can("reports", "export")
+        if not self.can_export:
+            self.export_button.setToolTip(context.user.missing("reports", "export"))
         self.exporter = TaskExportRunner(self)
         self.exporter.sig_finished.connect(self._export_finished)
 
@@ -162,7 +165,7 @@ class PreviewPanel(QWidget):
         self.model.set_result(run, preview.rows)  # type: ignore[arg-type]
         self.view.fit_columns()
         self.stack.setCurrentWidget(self.view)
-        self.export_button.setEnabled(True)
+        self.export_button.setEnabled(self.can_export)
         if not preview.rows:
             set_message(self.message, "No rows: nothing matches the parameters.", "info")
 
@@ -187,7 +190,7 @@ class PreviewPanel(QWidget):
     # -- export ----------------------------------------------------------------------------------
     def export(self) -> bool:
         run = self.run
-        if run is None or self.exporter.busy:
+        if run is None or self.exporter.busy or not self.can_export:
             return False
         defn = run.definition
         fmt = defn.output_format or "pdf"
@@ -202,6 +205,6 @@ class PreviewPanel(QWidget):
         return True
 
     def _export_finished(self, ok: bool, message: str) -> None:
-        self.export_button.setEnabled(self.run is not None)
+        self.export_button.setEnabled(self.run is not None and self.can_export)
         set_message(self.message, message, "info" if ok else "error")
         self.sig_export_finished.emit(ok, message)

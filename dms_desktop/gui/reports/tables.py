@@ -180,7 +180,7 @@ class ParamsEditor(RowsEditor):
         super().__init__(parent)
         self.table.setObjectName("paramsTable")
         self.table.setItemDelegateForColumn(self.TYPE, ChoiceDelegate(PARAM_TYPES, self.table))
-        for column, width in enumerate((120, 80, 140, 110, 70)):
+        for column, width in enumerate((120, 80, 140, 110, 84)):
             self.table.setColumnWidth(column, width)
 
     def blank_row(self) -> list[str]:

@@ -3,16 +3,17 @@ is read (in a worker) and shown for confirmation; changing an option reads it ag
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpacerItem,
     QSpinBox,
     QWidget,
 )
@@ -22,6 +23,7 @@ from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.pages import PageContext
 from dms_desktop.gui.uploads.steps import Step
 from dms_desktop.gui.uploads.work import Draft, inspect
+from dms_desktop.gui.widgets import set_message
 from dms_desktop.gui.workers import TaskSlot
 
 DETECT = "Detect"
@@ -30,6 +32,22 @@ ENCODINGS = [DETECT, "utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]
 DELIMITERS = [(DETECT, ""), ("Comma ,", ","), ("Semicolon ;", ";"), ("Tab", "\t"), ("Pipe |", "|")]
 DECIMALS = [(DETECT, ""), ("Point 1234.56", "."), ("Comma 1234,56", ",")]
 FILE_FILTER = "Data files (*.csv *.txt *.tsv *.xlsx *.xlsm *.json *.jsonl *.ndjson);;All files (*)"
+
+
+def _spin(parent: QWidget, top: int, tip: str) -> QSpinBox:
+    spin = QSpinBox(parent)
+    spin.setRange(0, top)
+    spin.setSpecialValueText(DETECT)
+    spin.setToolTip(tip)
+    return spin
+
+
+# The options that mean something for each kind of file.
+FIELDS_OF = {
+    "CSV": {"encoding", "delimiter", "decimal", "nulls", "header", "header_row", "header_rows"},
+    "XLSX": {"decimal", "nulls", "header", "header_row", "header_rows", "sheet"},
+    "JSON": {"decimal", "nulls"},
+}
 
 
 def _combo(parent: QWidget, items: list[tuple[str, str]]) -> QComboBox:
@@ -62,8 +80,6 @@ class FileStep(Step):
         row.addWidget(self.browse_button)
         self.outer.addLayout(row)
 
-        form = QFormLayout()
-        form.setHorizontalSpacing(14)
         self.kind_combo = _combo(self, KINDS)
         self.encoding_combo = QComboBox(self)
         self.encoding_combo.setEditable(True)
@@ -71,40 +87,52 @@ class FileStep(Step):
         self.delimiter_combo = _combo(self, DELIMITERS)
         self.header_check = QCheckBox("The first row read names the columns", self)
         self.header_check.setChecked(True)
-        self.header_spin = QSpinBox(self)
-        self.header_spin.setRange(0, 1000)
-        self.header_spin.setSpecialValueText(DETECT)
-        self.header_spin.setToolTip("The row holding the header (rows above it are skipped)")
-        self.header_rows_spin = QSpinBox(self)
-        self.header_rows_spin.setRange(0, 5)
-        self.header_rows_spin.setSpecialValueText(DETECT)
-        self.header_rows_spin.setToolTip("Rows the header spans (merged Excel headers: 2)")
+        self.header_spin = _spin(
+            self, 1000, "The row holding the header (rows above it are skipped)"
+        )
+        self.header_rows_spin = _spin(self, 5, "Rows the header spans (a merged Excel header: 2)")
         self.sheet_combo = QComboBox(self)
         self.sheet_combo.setToolTip("Excel: the sheet to read (the first by default)")
         self.nulls_edit = QLineEdit(self)
         self.nulls_edit.setPlaceholderText("e.g. NULL, n/a, -")
         self.nulls_edit.setToolTip("Values read as NULL in every column (empty cells always are)")
         self.decimal_combo = _combo(self, DECIMALS)
-        form.addRow("Type", self.kind_combo)
-        form.addRow("Encoding", self.encoding_combo)
-        form.addRow("Delimiter", self.delimiter_combo)
-        form.addRow("Header", self.header_check)
-        form.addRow("Header row", self.header_spin)
-        form.addRow("Header rows", self.header_rows_spin)
-        form.addRow("Sheet", self.sheet_combo)
-        form.addRow("NULL values", self.nulls_edit)
-        form.addRow("Decimal separator", self.decimal_combo)
-        self.outer.addLayout(form)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(8)
+        left = (("Type", self.kind_combo), ("Encoding", self.encoding_combo),
+                ("Delimiter", self.delimiter_combo), ("Decimal separator", self.decimal_combo),
+                ("NULL values", self.nulls_edit))  # fmt: skip
+        right = (("Header", self.header_check), ("Header row", self.header_spin),
+                 ("Header rows", self.header_rows_spin), ("Sheet", self.sheet_combo))  # fmt: skip
+        self.labels: dict[QWidget, QLabel] = {}
+        for column, fields in ((0, left), (2, right)):
+            for row, (text, field) in enumerate(fields):
+                label = QLabel(text, self)
+                self.labels[field] = label
+                field.setMaximumWidth(280)
+                field.setMinimumWidth(200)
+                grid.addWidget(label, row, column)
+                grid.addWidget(field, row, column + 1)
+        grid.setColumnMinimumWidth(2, 90)
+        grid.setColumnStretch(4, 1)
+        grid.addItem(QSpacerItem(24, 1), 0, 4)
+        self.outer.addLayout(grid)
         self.detected = QLabel(self)
-        self.detected.setObjectName("detectedNotes")
         self.detected.setWordWrap(True)
+        self.detected.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_message(self.detected, "", "info")
         self.outer.addWidget(self.detected)
         self.outer.addStretch(1)
+        self._show_fields("")
 
         self.path_edit.textChanged.connect(lambda _t: self._schedule())
         for combo in (self.kind_combo, self.delimiter_combo, self.decimal_combo, self.sheet_combo):
             combo.currentIndexChanged.connect(lambda _i: self._schedule())
         self.encoding_combo.currentTextChanged.connect(lambda _t: self._schedule())
+        self.kind_combo.currentIndexChanged.connect(
+            lambda _i: self._show_fields(str(self.kind_combo.currentData() or ""))
+        )
         self.header_check.toggled.connect(lambda _c: self._schedule())
         for spin in (self.header_spin, self.header_rows_spin):
             spin.valueChanged.connect(lambda _v: self._schedule())
@@ -130,7 +158,9 @@ class FileStep(Step):
     def _show_options(self, options: FileOptions) -> None:
         self.kind_combo.setCurrentIndex(max(self.kind_combo.findData(options.kind), 0))
         self.encoding_combo.setCurrentText(options.encoding or DETECT)
-        self.delimiter_combo.setCurrentIndex(max(self.delimiter_combo.findData(options.delimiter), 0))
+        self.delimiter_combo.setCurrentIndex(
+            max(self.delimiter_combo.findData(options.delimiter), 0)
+        )
         self.header_check.setChecked(options.header)
         self.header_spin.setValue(options.skip_rows + 1 if options.skip_rows >= 0 else 0)
         self.header_rows_spin.setValue(options.header_rows)
@@ -173,13 +203,11 @@ class FileStep(Step):
         self.draft.profile = None
         self.set_ready(False)
         if not path:
-            self.detected.setText("")
+            set_message(self.detected, "", "info")
             self.say("")
             return
         self.say("Reading the file…", "info")
-        self._task.start(
-            inspect, path, self.options(), on_done=self._read, on_error=self._failed
-        )
+        self._task.start(inspect, path, self.options(), on_done=self._read, on_error=self._failed)
 
     @property
     def busy(self) -> bool:
@@ -190,6 +218,7 @@ class FileStep(Step):
         self.draft.options = profile.options
         self.draft.profile = profile
         self.draft.validation = None
+        self._show_fields(profile.kind)
         if profile.sheets:
             self._filling = True
             current = profile.options.sheet
@@ -198,15 +227,26 @@ class FileStep(Step):
             self.sheet_combo.setCurrentText(current)
             self._filling = False
         self.sheet_combo.setEnabled(bool(profile.sheets))
-        lines = [f"✓ {note}" for note in profile.notes]
-        lines += [f"⚠ {warning}" for warning in profile.warnings]
-        lines.append(f"{len(profile.columns)} columns; {profile.sampled:,} rows looked at")
-        self.detected.setText("\n".join(lines))
-        self.say("")
+        lines = ["Read so far, check it before going on:", *(f"✓  {n}" for n in profile.notes)]
+        lines.append(f"✓  {len(profile.columns)} columns; {profile.sampled:,} rows looked at")
+        set_message(self.detected, "\n".join(lines), "info")
+        self.say(" ".join(f"⚠ {w}" for w in profile.warnings))
         self.set_ready(True)
 
+    def _show_fields(self, kind: str) -> None:
+        """Show the options of this kind of file (all of them while it is unknown)."""
+        shown = FIELDS_OF.get(kind)
+        named = {"encoding": self.encoding_combo, "delimiter": self.delimiter_combo,
+                 "decimal": self.decimal_combo, "nulls": self.nulls_edit,
+                 "header": self.header_check, "header_row": self.header_spin,
+                 "header_rows": self.header_rows_spin, "sheet": self.sheet_combo}  # fmt: skip
+        for name, field in named.items():
+            visible = shown is None or name in shown
+            field.setVisible(visible)
+            self.labels[field].setVisible(visible)
+
     def _failed(self, exc: BaseException) -> None:
-        self.detected.setText("")
+        set_message(self.detected, "", "info")
         self.say(user_message(exc)[0])
         self.set_ready(False)
 

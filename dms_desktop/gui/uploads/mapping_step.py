@@ -43,7 +43,11 @@ from dms_desktop.gui.uploads.steps import Step
 from dms_desktop.gui.uploads.work import Draft, TargetInfo, connections, ddl_text, describe, tables
 from dms_desktop.gui.workers import TaskSlot
 
-MODE_LABELS = {"APPEND": "Append rows", "REPLACE": "Replace the contents", "UPSERT": "Upsert by key"}
+MODE_LABELS = {
+    "APPEND": "Append rows",
+    "REPLACE": "Replace the contents",
+    "UPSERT": "Upsert by key",
+}
 
 
 class MappingStep(Step):
@@ -66,14 +70,16 @@ class MappingStep(Step):
         self.dialog: RulesDialog | None = None
         row = QHBoxLayout()
         self.connection_combo = QComboBox(self)
-        self.connection_combo.setMinimumWidth(180)
+        self.connection_combo.setMinimumWidth(150)
         self.schema_edit = QLineEdit(self)
         self.schema_edit.setPlaceholderText("default schema")
-        self.schema_edit.setMaximumWidth(150)
+        self.schema_edit.setMaximumWidth(130)
         self.table_combo = QComboBox(self)
         self.table_combo.setEditable(True)
-        self.table_combo.setMinimumWidth(220)
-        self.table_combo.lineEdit().setPlaceholderText("table (new or existing)")
+        self.table_combo.setMinimumWidth(180)
+        table_edit = self.table_combo.lineEdit()
+        assert table_edit is not None
+        table_edit.setPlaceholderText("table (new or existing)")
         for label, widget in (("Connection", self.connection_combo), ("Schema", self.schema_edit),
                               ("Table", self.table_combo)):  # fmt: skip
             row.addWidget(QLabel(label, self))
@@ -91,13 +97,15 @@ class MappingStep(Step):
             "How many bad rows may be skipped (written beside the file as .rejects.csv); more "
             "and nothing is loaded"
         )
+        self.rejects_spin.setMinimumWidth(150)
         self.batch_spin = QSpinBox(self)
+
         self.batch_spin.setRange(100, 1_000_000)
         self.batch_spin.setSingleStep(10_000)
-        for label, widget in (("Mode", self.mode_combo), ("Bad rows to skip", self.rejects_spin),
-                              ("Rows per batch", self.batch_spin)):  # fmt: skip
+        for label, field in (("Mode", self.mode_combo), ("Bad rows to skip", self.rejects_spin),
+                             ("Rows per batch", self.batch_spin)):  # fmt: skip
             options.addWidget(QLabel(label, self))
-            options.addWidget(widget)
+            options.addWidget(field)
         options.addStretch(1)
         self.outer.addLayout(options)
         self.target_note = QLabel(self)
@@ -119,7 +127,7 @@ class MappingStep(Step):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(RULES, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 150), (1, 130), (2, 170), (3, 50), (4, 70), (6, 140)):
+        for column, width in ((0, 130), (1, 120), (2, 150), (3, 46), (4, 70), (6, 110)):
             self.view.setColumnWidth(column, width)
         self.source_delegate = ChoiceDelegate(lambda _i: [NOT_LOADED, *self.model.file_columns])
         self.type_delegate = ChoiceDelegate(lambda _i: type_choices(self.draft.dialect), True)
@@ -139,7 +147,7 @@ class MappingStep(Step):
         self.outer.addWidget(self.ddl)
         self.connection_combo.currentIndexChanged.connect(lambda _i: self._connection_changed())
         self.table_combo.activated.connect(lambda _i: self.describe())
-        self.table_combo.lineEdit().editingFinished.connect(self.describe)
+        table_edit.editingFinished.connect(self.describe)
         self.schema_edit.editingFinished.connect(self._connection_changed)
         self.model.dataChanged.connect(lambda *_a: self._mapping_changed())
         self._filling = False
@@ -205,7 +213,12 @@ class MappingStep(Step):
         """Read the chosen table's columns and map the file onto them (a worker)."""
         table = self.table_combo.currentText().strip()
         profile = self.draft.profile
-        if self._filling or not table or profile is None or self.connection_combo.currentIndex() < 0:
+        if (
+            self._filling
+            or not table
+            or profile is None
+            or self.connection_combo.currentIndex() < 0
+        ):
             self.set_ready(False)
             return
         conid = int(self.connection_combo.currentData())
@@ -255,7 +268,9 @@ class MappingStep(Step):
             self.ddl.show()
             try:
                 self.ddl.setPlainText(
-                    ddl_text(self.info.table, self.draft.schema, self.model.rows, self.draft.dialect)
+                    ddl_text(
+                        self.info.table, self.draft.schema, self.model.rows, self.draft.dialect
+                    )
                 )
             except Exception as exc:  # noqa: BLE001 - shown as what is wrong with the table
                 self.ddl.setPlainText(f"-- {user_message(exc)[0]}")

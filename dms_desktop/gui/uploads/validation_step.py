@@ -113,9 +113,13 @@ class ValidationStep(Step):
             self.view.setColumnWidth(column, width)
         self.outer.addWidget(self.view, 1)
         self.save_button = QPushButton("Save all errors as CSV…", self)
-        self.save_button.setToolTip("Every error (row, column, value, reason), not only those shown")
+        self.save_button.setToolTip(
+            "Every error (row, column, value, reason), not only those shown"
+        )
         self.save_button.clicked.connect(lambda _c=False: self.save_errors())
         self.outer.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.filler = QWidget(self)
+        self.outer.addWidget(self.filler, 1)
         self._show_idle()
 
     def enter(self) -> None:
@@ -126,6 +130,7 @@ class ValidationStep(Step):
         self.result = None
         self.draft.validation = None
         self.model.set_issues([])
+        self._show_table(False)
         self.summary.setText("")
         self.say("")
         self.set_ready(False)
@@ -161,9 +166,10 @@ class ValidationStep(Step):
         self.status.setText(f"{result.rows_read:,} rows checked in {result.seconds:.1f} s")
         self.model.set_issues(result.errors)
         shown = len(result.errors)
+        self._show_table(bool(result.errors))
         if result.status == "VALID":
-            self.summary.setText(f"✓ {result.message}")
-            self.say("")
+            self.summary.setText("")
+            self.say(f"✓ {result.message} Next: load them.", "info")
         elif result.status == "CANCELLED":
             self.summary.setText("Validation cancelled.")
         else:
@@ -188,7 +194,12 @@ class ValidationStep(Step):
 
     def _show_idle(self) -> None:
         self._busy(False)
-        self.save_button.setEnabled(False)
+        self._show_table(False)
+
+    def _show_table(self, shown: bool) -> None:
+        self.view.setVisible(shown)
+        self.save_button.setVisible(shown)
+        self.filler.setVisible(not shown)
 
     def cancel(self) -> None:
         self._task.cancel()

@@ -11,7 +11,7 @@ from dms_desktop.core.catalog import Catalog
 from dms_desktop.core.connections.model import ConnectionDef
 from dms_desktop.core.connections.service import ConnectionService
 from dms_desktop.core.errors import PermissionDenied
-from dms_desktop.core.tasks import TaskState
+from dms_desktop.core.tasks import TaskCancelled, TaskState
 from dms_desktop.core.uploads import (
     ColumnSpec,
     FileOptions,
@@ -130,19 +130,39 @@ def describe(
 
 def ddl_text(table: str, schema: str | None, columns: list[ColumnSpec], dialect: str) -> str:
     loaded = [c for c in columns if c.source or c.rule.constant is not None]
-    return ";\n\n".join(create_table_ddl(table, schema, loaded, dialect)) + ";"
+    statements = create_table_ddl(table, schema, loaded, dialect)
+    return ";\n\n".join(s.replace("\t", "    ") for s in statements) + ";"
 
 
 def validate(context: PageContext, defn: UploadDef, path: str, state: TaskState) -> UploadResult:
     return run_upload(context.ws, context.user, defn, path, state, validate_only=True)
 
 
-def load(context: PageContext, defn: UploadDef, path: str, state: TaskState) -> UploadResult:
-    return run_upload(context.ws, context.user, defn, path, state)
+class LinkedState(TaskState):
+    """The worker's state, also cancelled by ``stop``: Cancel then stops the load and its
+    CANCELLED result still arrives (a cancelled Task would drop it)."""
+
+    def __init__(self, outer: TaskState, stop: TaskState) -> None:
+        super().__init__(outer.report)
+        self._outer, self._stop = outer, stop
+
+    @property
+    def cancelled(self) -> bool:
+        return self._stop.cancelled or self._outer.cancelled
+
+    def check(self) -> None:
+        if self.cancelled:
+            raise TaskCancelled()
 
 
-def run_saved(context: PageContext, name: str, state: TaskState) -> UploadResult:
-    return run_upload_definition(context.ws, context.user, name, None, state)
+def load(
+    context: PageContext, defn: UploadDef, path: str, stop: TaskState, state: TaskState
+) -> UploadResult:
+    return run_upload(context.ws, context.user, defn, path, LinkedState(state, stop))
+
+
+def run_saved(context: PageContext, name: str, stop: TaskState, state: TaskState) -> UploadResult:
+    return run_upload_definition(context.ws, context.user, name, None, LinkedState(state, stop))
 
 
 def definitions(context: PageContext) -> list[UploadDef]:
