@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from dms_desktop.core.uploads import (
 )
 from dms_desktop.core.workspace import Workspace
 from tests.core.upload_files import write_csv, write_json
+from tests.engine_fixtures import pg_connection, sqlite_workspace
 
 TABLE_DDL = (
     "CREATE TABLE {t} (id INTEGER NOT NULL, name VARCHAR(20), amount NUMERIC(10,2), day DATE)"
@@ -80,9 +82,12 @@ class Target:
         return run_upload(self.ws, self.user, defn, path, **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def target(workspace: Workspace, admin: CurrentUser, backend: str, tmp_path: Path,
-           request: pytest.FixtureRequest) -> Target:  # fmt: skip
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request: pytest.FixtureRequest, tmp_path: Path, dms_home: Path) -> Iterator[Target]:
+    """A target database of each kind; the metadata is an embedded workspace (the uploads'
+    definitions on PostgreSQL metadata are covered by test_uploads_definitions)."""
+    backend = str(request.param)
+    workspace, admin = sqlite_workspace(tmp_path / "home")
     service = ConnectionService(workspace, admin)
     schema = None
     if backend == "sqlite":
@@ -91,15 +96,15 @@ def target(workspace: Workspace, admin: CurrentUser, backend: str, tmp_path: Pat
         conn = service.create(ConnectionDef(name="TGT", dbtype="SQLITE", database=str(db)))
     else:
         url = request.getfixturevalue("pg_database")
-        conn = service.create(ConnectionDef(name="TGT", dbtype="POSTGRESQL", host=url.host,
-                                            port=url.port, database=url.database, user=url.username))  # fmt: skip
+        conn = service.create(pg_connection("TGT", url))
         schema = f"u_{uuid.uuid4().hex[:8]}"
     assert conn.conid is not None
     engine = service.engine(conn.conid)
     made = Target(workspace, admin, conn.conid, engine, schema, backend)
     if schema:
         made.execute(f"CREATE SCHEMA {schema}")
-    return made
+    yield made
+    workspace.close()
 
 
 ROWS = [["1", "Ada", "10.50", "2026-01-31"], ["2", "Bo", "-3.25", "2026-02-01"],
@@ -182,6 +187,26 @@ def test_skip_bad_rows_up_to_n_writes_rejects_beside_the_file(
     assert rejects[0] == ["row", "reason", *HEADER]
     assert rejects[1][:3] == ["3", "id: is not a number in the format 1234.56", "x"]
     assert [r[0] for r in target.rows(table)] == [1, 4]
+
+
+def test_a_tables_own_unique_key_is_trusted_and_reported(target: Target, tmp_path: Path) -> None:
+    """Appending into a table with a primary key leaves the key checks to it; when it refuses,
+    the checks run for the report and nothing is loaded."""
+    table = target.table("pk_items", "CREATE TABLE {t} (id INTEGER PRIMARY KEY, name VARCHAR(20))")
+    first = write_csv(tmp_path / "a.csv", [["1", "a"], ["2", "b"]], header=["id", "name"])
+    keyed = target.definition(first, table=table)
+    keyed = keyed.with_columns([replace(c, key=c.target == "id") for c in keyed.columns])
+    result = target.load(keyed, first)
+    assert result.status == "SUCCESS" and "key checks" not in result.timings
+    again = write_csv(
+        tmp_path / "b.csv", [["3", "c"], ["2", "b2"], ["3", "c2"]], header=["id", "name"]
+    )
+    result = target.load(keyed, again)
+    assert result.status == "INVALID" and target.count(table) == 2
+    assert sorted((i.row, i.reason) for i in result.errors) == [
+        (3, "key 2 is already in the table (upsert would update that row)"),
+        (4, "key 3 repeats the key of row 2"),
+    ]
 
 
 def test_upsert_replace_and_existing_keys(target: Target, tmp_path: Path) -> None:

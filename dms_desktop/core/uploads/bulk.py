@@ -30,6 +30,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    inspect,
     literal,
     or_,
     select,
@@ -297,6 +298,39 @@ def existing_keys(
     )
     for row in conn.execute(query.execution_options(yield_per=10_000)):
         yield tuple(row)
+
+
+def unique_on(conn: Connection, target: Table, keys: Sequence[str]) -> bool:
+    """Does the table itself refuse a repeated key (a primary key or unique index on exactly
+    the key columns)? Then an append can leave the check to it."""
+    wanted = {k.lower() for k in keys}
+    try:
+        insp = inspect(conn)
+        name, schema = target.name, target.schema
+        found: list[list[Any]] = [
+            insp.get_pk_constraint(name, schema).get("constrained_columns") or []
+        ]
+        found += [u["column_names"] for u in insp.get_unique_constraints(name, schema)]
+        found += [i["column_names"] for i in insp.get_indexes(name, schema) if i.get("unique")]
+    except (DBAPIError, NotImplementedError):
+        return False
+    return any({str(c).lower() for c in cols if c} == wanted for cols in found if cols)
+
+
+def has_rows(conn: Connection, target: Table) -> bool:
+    return conn.execute(select(literal(1)).select_from(target).limit(1)).first() is not None
+
+
+def refused_key(exc: DBAPIError) -> bool:
+    """Did a unique index refuse a repeated key (PostgreSQL 23505, SQLite UNIQUE)?"""
+    code = str(getattr(exc.orig, "pgcode", None) or "")
+    return code == "23505" or "unique constraint" in str(exc.orig).lower()
+
+
+def prefer_memory(conn: Connection) -> None:
+    """PostgreSQL: key checks sort and hash in memory, not on disk (this transaction only)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
 
 
 def drop_rows(conn: Connection, stage: Table, rows: Sequence[int]) -> None:

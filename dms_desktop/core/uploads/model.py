@@ -217,6 +217,7 @@ class UploadResult:
     seconds: float = 0.0
     message: str = ""
     notes: list[str] = field(default_factory=list)  # what was detected, created, ignored
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     @property
     def ok(self) -> bool:
@@ -246,6 +247,7 @@ class UploadResult:
             "seconds": round(self.seconds, 3),
             "message": self.message,
             "notes": list(self.notes),
+            "timings": dict(self.timings),
         }
 
 

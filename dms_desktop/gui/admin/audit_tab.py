@@ -166,7 +166,8 @@ class AuditTab(AdminTab):
 
     def _show(self, kind: str, rows: list[LoginEvent] | list[ChangeEvent]) -> None:
         (self.logins if kind == "logins" else self.changes).set_records(rows)  # type: ignore[arg-type]
-        shown = f"{len(rows):,} {'events' if kind == 'logins' else 'changes'}"
+        noun = "event" if kind == "logins" else "change"
+        shown = f"{len(rows):,} {noun}{'' if len(rows) == 1 else 's'}" if rows else f"No {noun}s"
         more = " (the newest; narrow the filter to see older ones)" if len(rows) >= 5000 else ""
         self.show_message(f"{shown}{more}.", "info")
         self.detail.clear()

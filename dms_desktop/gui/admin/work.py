@@ -118,7 +118,7 @@ def load_audit(
 
 def export_audit(ctx: PageContext, kind: str, flt: AuditFilter, path: str) -> str:
     count = AuditService(ctx.ws, ctx.user).export(kind, flt, Path(path))
-    return f"Exported {count:,} rows to {path}."
+    return f"Exported {count:,} row{'' if count == 1 else 's'} to {path}."
 
 
 def load_params(ctx: PageContext) -> list[ParamValue]:
