@@ -378,11 +378,14 @@ def services(ws: Workspace, now: datetime | None = None, alive_s: int = 30) -> l
     """Scheduler services seen on this database; ``alive`` when they beat recently."""
     now = now or clock_mod.utcnow()
     with ws.engine.connect() as conn:
-        rows = conn.execute(select(dms_schsvc).order_by(dms_schsvc.c.heartbeat.desc()))
+        rows = conn.execute(
+            select(dms_schsvc).order_by(dms_schsvc.c.heartbeat.desc())
+        ).mappings()
         return [
             {
                 **dict(r),
-                "alive": r.status != "STOPPED" and now - r.heartbeat < timedelta(seconds=alive_s),
+                "alive": r["status"] != "STOPPED"
+                and now - r["heartbeat"] < timedelta(seconds=alive_s),
             }
             for r in rows
         ]
