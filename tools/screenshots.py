@@ -5,9 +5,11 @@ all there, so the user's own are never touched), then grabs: the login and first
 dialogs, the main window on every module, About, the connection dialog, the SQL workbench
 (a query over the demo ERP with its result, the schema browser opened to columns, an error
 marked in the text, the versions of a managed query with their diff), the Mapper at work
-(list, grid with validation errors, preview, DDL, version diff, plan, a finished run), and
-the main window in the dark theme. A few illustrative run-log rows and two versions of a managed query are
-added to the throwaway workspace so the tables have something to show.
+(list, grid with validation errors, preview, DDL, version diff, plan, a finished run), the
+Dashboard over a month of runs, the demo report (definition, parameters, preview and the first
+page of its PDF, rendered with pypdfium2 when installed), and the main window in the dark
+theme. A month of illustrative run-log rows, the demo loads and two versions of a managed
+query are added to the throwaway workspace so the tables have something to show.
 
 The connection dialog tests a PostgreSQL server at ``DMS_SHOTS_PG_URL`` (default: the local
 one); without a server it shows the failed test, in plain words.
@@ -27,9 +29,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from admin_shots import admin_shots, prepare_admin  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
+from report_shots import (  # noqa: E402
+    dashboard_shots,
+    load_demo_warehouse,
+    report_shots,
+    sample_history,
+)
 from scheduler_shots import prepare_jobs, scheduler_shots, tray_shots  # noqa: E402
+from upload_shots import upload_shots  # noqa: E402
 
 OUT = ROOT / "screenshots"
 WINDOW_SIZE = (1280, 800)
@@ -79,72 +89,6 @@ def sample_runs(ws) -> None:  # type: ignore[no-untyped-def]
                     message="Illustration for the screenshots",
                 )
             )
-
-
-def sample_history(ws, days: int = 30) -> None:  # type: ignore[no-untyped-def]
-    """A month of nightly and intraday runs of the demo mappings, with a few failures and a
-    slowly growing fact load, so the Dashboard has something to show."""
-    import random
-
-    from dms_desktop.core.clock import utcnow
-    from dms_desktop.core.metadata.engine import write_tx
-    from dms_desktop.core.metadata.tables import dms_prclog
-
-    rng = random.Random(7)
-    now = utcnow().replace(microsecond=0)
-    today = now.replace(hour=0, minute=0, second=0)
-    failures = {
-        ("FACT_SALES", 23): "Lookup DIM_CUSTOMER: 1,204 sales without a current customer version",
-        ("FACT_SALES", 11): "Target database locked: could not begin the merge within 30 s",
-        ("FACT_SALES", 4): "Source query failed: no such column: l.discount_pct",
-        ("DIM_CUSTOMER", 17): "Duplicate business keys in the source: CUST-00042, CUST-00107",
-    }
-    # mapping, (hour, minute) starts, seconds, rows read, share inserted, share updated
-    plan = [
-        ("STG_ORDER_LINES", [(0, 30), (6, 30), (12, 30), (18, 30)], 38, 46_000, 1.0, 0.0),
-        ("DIM_CUSTOMER", [(2, 0)], 95, 1_500, 0.2, 0.15),
-        ("DIM_PRODUCT", [(2, 4)], 18, 320, 0.05, 0.1),
-        ("FACT_SALES", [(2, 20)], 300, 182_000, 1.0, 0.0),
-    ]
-    rows = []
-    for back in range(days - 1, -1, -1):
-        day = today - timedelta(days=back)
-        weekend = day.weekday() >= 5
-        for mapref, starts, seconds, read, ins, upd in plan:
-            for hour, minute in starts:
-                start = day + timedelta(hours=hour, minutes=minute, seconds=rng.randint(0, 40))
-                if start >= now:
-                    continue
-                grow = 1 + 0.012 * (days - back) if mapref == "FACT_SALES" else 1.0
-                took = seconds * grow * rng.uniform(0.85, 1.2) * (0.6 if weekend else 1.0)
-                volume = int(read * rng.uniform(0.8, 1.15) * (0.45 if weekend else 1.0))
-                message = failures.get((mapref, back)) if (hour, minute) == starts[0] else None
-                status = "FAILED" if message else "SUCCESS"
-                if mapref == "STG_ORDER_LINES" and back == 8 and hour == 12:
-                    status, message = "CANCELLED", "Cancelled by demo"
-                rows.append(
-                    {
-                        "mapref": mapref,
-                        "status": status,
-                        "trgtyp": "SCHEDULE",
-                        "strtdt": start,
-                        "enddt": start + timedelta(seconds=took * (0.4 if message else 1)),
-                        "srcrows": volume,
-                        "insrows": 0 if message else int(volume * ins),
-                        "updrows": 0 if message else int(volume * upd),
-                        "errrows": 1 if status == "FAILED" else 0,
-                        "message": message or "Illustration for the screenshots",
-                        "runby": "dms-scheduler",
-                    }
-                )
-                if status == "FAILED":  # the retry half an hour later succeeds
-                    retry = start + timedelta(minutes=30)
-                    rows.append({**rows[-1], "status": "SUCCESS", "trgtyp": "RETRY",
-                                 "strtdt": retry, "enddt": retry + timedelta(seconds=took),
-                                 "insrows": int(volume * ins), "errrows": 0,
-                                 "message": "Retry succeeded"})  # fmt: skip
-    with write_tx(ws.engine) as conn:
-        conn.execute(dms_prclog.insert(), rows)
 
 
 REVENUE_SQL = """-- Revenue by region and year, invoiced and shipped orders
@@ -354,72 +298,6 @@ def mapper_screens(window) -> None:  # type: ignore[no-untyped-def]
     customer.grid.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-def dashboard_shots(window, suffix: str = "") -> None:  # type: ignore[no-untyped-def]
-    """The Dashboard over the month of runs (sample_history plus the real runs)."""
-    window.show_module("dashboard")
-    page = window.page("dashboard")
-    page.refresh()
-    wait_for(lambda: page.board is not None and not page.loading)
-    settle(300)
-    save(window, f"dashboard{suffix}")
-
-
-def render_pdf_page(pdf: Path, out: Path) -> bool:
-    """The first page of ``pdf`` as a PNG (pypdfium2: Qt's QtPdf is not in PySide6-Essentials
-    and poppler's pdftoppm is not everywhere)."""
-    try:
-        import pypdfium2 as pdfium  # type: ignore[import-untyped]
-    except ImportError:
-        print("skipped the PDF page: pip install pypdfium2 to render it")
-        return False
-    document = pdfium.PdfDocument(str(pdf))
-    try:
-        document[0].render(scale=150 / 72).to_pil().save(out)
-    finally:
-        document.close()
-    print(f"wrote {out.relative_to(ROOT)}")
-    return True
-
-
-def load_demo_warehouse(ws) -> None:  # type: ignore[no-untyped-def]
-    """Run the demo loads (staging, dimensions, fact) and save the demo report over them,
-    before the Mapper pictures change the mappings."""
-    from dms_desktop.core.demo.seed import DEMO_PASSWORD, DEMO_USER
-    from dms_desktop.core.engine.run import run_mapping
-    from dms_desktop.core.reports.demo import demo_reports
-    from dms_desktop.core.security.auth import AuthService
-
-    user = AuthService(ws).login(DEMO_USER, DEMO_PASSWORD)
-    for ref in ("STG_ORDER_LINES", "DIM_CUSTOMER", "DIM_PRODUCT", "FACT_SALES"):
-        result = run_mapping(ws, user, ref)
-        print(f"loaded {ref}: {getattr(result, 'status', result)}")
-    demo_reports(ws, user)
-
-
-def report_shots(window, folder: Path) -> None:  # type: ignore[no-untyped-def]
-    """The demo report: its definition, the parameters, the preview, the PDF's first page."""
-    from dms_desktop.core.reports import export_report
-    from dms_desktop.core.reports.demo import DEMO_REPORT
-
-    window.show_module("reports")
-    page = window.page("reports")
-    wait_for(lambda: page.catalog is not None and not page.loading)
-    page.load(select=DEMO_REPORT)
-    wait_for(lambda: not page.loading and page.editor.base.name == DEMO_REPORT)
-    settle(300)
-    save(window, "reports_editor")
-    dialog = page.run()
-    save(dialog, "reports_parameters")
-    dialog.run()
-    wait_for(lambda: page.preview.run is not None and not dialog.isVisible())
-    settle(300)
-    save(window, "reports_preview")
-    run = page.preview.run
-    pdf = folder / f"{DEMO_REPORT}.pdf"
-    export_report(window.ws, window.user, run.definition, run.given, "pdf", pdf)
-    render_pdf_page(pdf, OUT / "reports_pdf_page1.png")
-
-
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dms-shots-") as tmp:
@@ -445,10 +323,10 @@ def main() -> int:
         settings = load_settings()
         setup_logging(settings)
         ws = create_demo_workspace(settings)
-        sample_history(ws)
+        sample_history(ws)  # a month of runs for the Dashboard
         sample_runs(ws)
+        load_demo_warehouse(ws)  # the loads the demo report reads (before SQL_CUSTOMERS v2)
         sample_queries(ws)
-        load_demo_warehouse(ws)
         prepare_jobs(ws)
         from dms_desktop.gui import prefs
         from dms_desktop.gui.sql.page import LAST_CONNECTION
@@ -490,6 +368,7 @@ def main() -> int:
         first.close()
 
         user = AuthService(ws).login(DEMO_USER, DEMO_PASSWORD)
+        prepare_admin(ws, user)
         window = MainWindow(ws, user)
         window.resize(*WINDOW_SIZE)
         window.show()
@@ -509,15 +388,11 @@ def main() -> int:
         about.close()
         connection_shots(window)
         sql_shots(window)
+        admin_shots(window, save, wait_for)
         scheduler_shots(window, save, wait_until)
-        report_shots(window, home)
-        dashboard_shots(window)
-        upload_shots(window, home)
-        menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Reports")
-        menu.popup(window.mapToGlobal(window.menuBar().geometry().bottomLeft()))
-        wait_for(lambda: bool(window.menus.reports.report_actions))
-        save(menu, "menu_reports")
-        menu.hide()
+        report_shots(window, home, save, wait_for, settle)
+        dashboard_shots(window, save, wait_for, settle)
+        upload_shots(window, home, save, wait_for, settle)
 
         window.set_theme("dark")
         wait_for_background_tasks()
@@ -526,7 +401,8 @@ def main() -> int:
         save(window, "main_mapper_dark")
         sql_shots(window, "_dark")
         scheduler_shots(window, save, wait_until, "_dark")
-        dashboard_shots(window, "_dark")
+        dashboard_shots(window, save, wait_for, settle, "_dark")
+        admin_shots(window, save, wait_for, "_dark")
         about = window.menus.show_about()
         save(about, "about_dark")
         about.close()

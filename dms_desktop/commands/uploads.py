@@ -118,8 +118,12 @@ def _upload(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> Any:
         if args.connection or args.table:
             raise ValidationError("--definition brings its own connection and table: drop them.")
         defn = UploadService(ws, user).get(args.definition)
-        path = newest_file(args.file)
+        if not (args.file or defn.file):
+            raise ValidationError(f"Upload {defn.name} has no file saved: give the file to load.")
+        path = newest_file(args.file or defn.file)
     else:
+        if not args.file:
+            raise ValidationError("Give the file to upload.")
         path = newest_file(args.file)
         defn = _adhoc(ws, user, args, path)
     defn = _with_flags(defn, args)
@@ -209,7 +213,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="load a CSV, Excel or JSON file into a table (validated, all-or-nothing)",
     )
-    p.add_argument("file", help="the file, or a pattern (the newest match is loaded)")
+    p.add_argument(
+        "file",
+        nargs="?",
+        help="the file, or a pattern (the newest match is loaded); with --definition, "
+        "default: the definition's own",
+    )
     p.add_argument("--connection", metavar="NAME", help="target connection")
     p.add_argument("--table", metavar="T", help="target table")
     p.add_argument("--schema", help="schema of the table (PostgreSQL, Oracle)")

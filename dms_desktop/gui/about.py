@@ -103,7 +103,7 @@ class AboutDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 80, 190)):
+        for column, width in enumerate((160, 75, 235)):
             self.table.setColumnWidth(column, width)
         self.table.setFixedHeight(250)
         body.addWidget(self.table)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dms_desktop.core.clock import utcnow
 from dms_desktop.core.reports import ReportColumn, ReportDef
@@ -264,6 +265,10 @@ class FocusedExport(QObject):
         return view if view is not None and view.window() is self.window else None
 
     def _focus_changed(self, _old: QWidget | None, _new: QWidget | None) -> None:
+        if not isValid(self.action):  # the window is going away
+            with suppress(RuntimeError, TypeError):
+                QApplication.instance().focusChanged.disconnect(self._focus_changed)  # type: ignore[union-attr]
+            return
         self.update_action()
 
     def update_action(self) -> None:

@@ -128,6 +128,7 @@ def test_upload_against_psql_copy(pg_database: URL, tmp_path: Path) -> None:
 
     ours: list[float] = []
     theirs: list[float] = []
+    phases: list[str] = []
     for _round in range(ROUNDS):
         empty("bench_psql")
         theirs.append(psql_copy(pg_database, "bench_psql", big))
@@ -136,6 +137,7 @@ def test_upload_against_psql_copy(pg_database: URL, tmp_path: Path) -> None:
         result = run_upload(ws, admin, defn, big)
         ours.append(time.perf_counter() - started)
         assert result.status == "SUCCESS" and result.inserted == ROWS, result.message
+        phases.append(", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
     with admin_engine.connect() as db:
         same = db.execute(text(
             "SELECT COUNT(*) FROM (SELECT * FROM bench_dms EXCEPT SELECT * FROM bench_psql) d"
@@ -185,5 +187,6 @@ def test_upload_against_psql_copy(pg_database: URL, tmp_path: Path) -> None:
                 for i, (v, w) in enumerate(zip(row, widths, strict=True))
             )
         )
+    print(f"  DMS phases, best round: {phases[ours.index(best)]}")
     assert rss <= 1.3, "memory grows with the file"
     assert best / other <= 1.5, f"upload {best:.2f} s vs psql {other:.2f} s"

@@ -141,6 +141,7 @@ def _texts(path: Path) -> Iterator[bytes]:
                 yield archive.read(member)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the raw file scan needs SQLite's file
 def test_no_plaintext_password_in_database_log_or_exports(
     ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -137,10 +137,10 @@ def temp_stages(env: EngineEnv) -> list[str]:
     if env.kind == "postgresql":
         return [
             r[0]
-            for r in env.target_sql("SELECT relname FROM pg_class WHERE relname LIKE 'dms_stg_%'")
+            for r in env.target_sql("SELECT relname FROM pg_class WHERE relname LIKE 'dms_st%'")
         ]
     return [
-        r[0] for r in env.target_sql("SELECT name FROM sqlite_master WHERE name LIKE 'dms_stg_%'")
+        r[0] for r in env.target_sql("SELECT name FROM sqlite_master WHERE name LIKE 'dms_st%'")
     ]
 
 

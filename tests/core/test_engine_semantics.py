@@ -397,3 +397,37 @@ def test_counts_and_run_logs(env: EngineEnv, clock: FakeClock) -> None:
     assert any("too long" in e.errmsg for e in errors)
     assert any("NULL" in e.errmsg for e in errors)
     assert "C5" not in by_key(env.rows("dim_customer"))
+
+
+def test_values_the_target_type_rounds_are_no_change(env: EngineEnv, clock: FakeClock) -> None:
+    """10.555 into NUMERIC(12,2), 'ab ' into CHAR(5), 0.1 into REAL: the hash covers what is
+    stored, and a rerun of the same source changes nothing (no endless updates)."""
+    numeric = "NUMERIC" if env.source_kind == "sqlite" else "numeric(12,3)"
+    env.source_sql(
+        f"CREATE TABLE {env.s('odd')} (code text, price {numeric}, tag text, ratio real)"
+    )
+    env.query("SQL_ODD", f"SELECT code, price, tag, ratio FROM {env.s('odd')}")
+    env.replace_rows(
+        "odd",
+        ("code", "price", "tag", "ratio"),
+        [("A", Decimal("10.555"), "ab ", 0.1), ("B", Decimal("2.004"), "x", 1.5)],
+    )
+    env.mapping(
+        "DIM_ODD",
+        "DIMENSION",
+        "SQL_ODD",
+        [
+            key("CODE", "VARCHAR(5)"),
+            col("PRICE", "NUMERIC(12,2)", scd_type="1"),
+            col("TAG", "CHAR(5)", scd_type="1"),
+            col("RATIO", "REAL", scd_type="2"),
+        ],
+    )
+    assert env.run("DIM_ODD").ok
+    for row in env.rows("dim_odd"):
+        values = [row["price"], row["tag"], row["ratio"]]
+        assert row["rwhkey"] == row_hash(values, ["number", "char", "float"]), row
+    clock.tick(hours=1)
+    rerun = env.run("DIM_ODD")
+    assert rerun.ok, rerun.message
+    assert (rerun.counts.updated, rerun.counts.expired, rerun.counts.inserted) == (0, 0, 0)

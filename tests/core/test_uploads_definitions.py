@@ -210,6 +210,8 @@ def test_cli_upload(dms, warehouse: tuple[int, Path], tmp_path: Path) -> None:  
 
     code, out, err = dms("upload", str(good), "--definition", "PEOPLE", "--validate-only")
     assert code == 0 and "2 rows are valid." in out
+    code, out, err = dms("upload", "--definition", "PEOPLE", "--validate-only")  # its own file
+    assert code == 0 and "2 rows are valid." in out, err
     code, out, _ = dms("--json", "upload-def", "list")
     assert [d["name"] for d in json.loads(out)] == ["PEOPLE"]
 

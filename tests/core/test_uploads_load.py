@@ -22,6 +22,7 @@ from dms_desktop.core.uploads import (
     ColumnRule,
     ColumnSpec,
     EmptyFile,
+    FileOptions,
     UploadDef,
     auto_map,
     describe_table,
@@ -82,29 +83,37 @@ class Target:
         return run_upload(self.ws, self.user, defn, path, **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="module")
+def metadata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, CurrentUser]]:
+    """One embedded workspace for the module (the definitions on PostgreSQL metadata are
+    covered by test_uploads_definitions); each test gets its own target connection."""
+    workspace, admin = sqlite_workspace(tmp_path_factory.mktemp("uploads") / "home")
+    yield workspace, admin
+    workspace.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def target(request: pytest.FixtureRequest, tmp_path: Path, dms_home: Path) -> Iterator[Target]:
-    """A target database of each kind; the metadata is an embedded workspace (the uploads'
-    definitions on PostgreSQL metadata are covered by test_uploads_definitions)."""
+def target(
+    request: pytest.FixtureRequest, tmp_path: Path, metadata: tuple[Workspace, CurrentUser]
+) -> Target:
     backend = str(request.param)
-    workspace, admin = sqlite_workspace(tmp_path / "home")
+    workspace, admin = metadata
     service = ConnectionService(workspace, admin)
+    name = f"TGT_{uuid.uuid4().hex[:8]}"
     schema = None
     if backend == "sqlite":
         db = tmp_path / "target.db"
         sqlite3.connect(db).close()
-        conn = service.create(ConnectionDef(name="TGT", dbtype="SQLITE", database=str(db)))
+        conn = service.create(ConnectionDef(name=name, dbtype="SQLITE", database=str(db)))
     else:
         url = request.getfixturevalue("pg_database")
-        conn = service.create(pg_connection("TGT", url))
+        conn = service.create(pg_connection(name, url))
         schema = f"u_{uuid.uuid4().hex[:8]}"
     assert conn.conid is not None
-    engine = service.engine(conn.conid)
-    made = Target(workspace, admin, conn.conid, engine, schema, backend)
+    made = Target(workspace, admin, conn.conid, service.engine(conn.conid), schema, backend)
     if schema:
         made.execute(f"CREATE SCHEMA {schema}")
-    yield made
-    workspace.close()
+    return made
 
 
 ROWS = [["1", "Ada", "10.50", "2026-01-31"], ["2", "Bo", "-3.25", "2026-02-01"],
@@ -124,6 +133,29 @@ def test_load_appends_and_reports(target: Target, tmp_path: Path) -> None:
     assert rows[2][2] is None and rows[2][3] is None  # empty is NULL
     result = target.load(target.definition(path), path)
     assert result.status == "SUCCESS" and target.count(table) == 6  # append
+
+
+def test_a_european_excel_csv_loads_with_no_options(target: Target, tmp_path: Path) -> None:
+    """Semicolons, Windows-1252, decimal commas, a thousands point, dd.mm.yyyy: detected."""
+    table = target.table(
+        "rates",
+        "CREATE TABLE {t} (datum DATE, wahrung CHAR(3), kurs NUMERIC(10,4), betrag NUMERIC(14,2))",
+    )
+    text = ("Datum;Währung;Kurs;Betrag\r\n31.12.2025;USD;1,0856;1.234.567,50\r\n"
+            "02.01.2026;CHF;0,9312;12,00\r\n")  # fmt: skip
+    path = tmp_path / "kurse.csv"
+    path.write_bytes(text.encode("cp1252"))
+    defn = target.definition(path, table=table, options=FileOptions())  # detect at load too
+    result = target.load(defn, path)
+    assert result.status == "SUCCESS", result.errors
+    assert {"Encoding: Windows-1252 (detected)", "Delimiter: semicolon (detected)"} <= set(
+        result.notes
+    )
+    rows = target.rows(table, order="datum")
+    assert [(str(r[0]), r[1], float(r[2]), float(r[3])) for r in rows] == [
+        ("2025-12-31", "USD", 1.0856, 1234567.5),
+        ("2026-01-02", "CHF", 0.9312, 12.0),
+    ]
 
 
 def test_wrong_types_load_nothing_and_report_every_error(target: Target, tmp_path: Path) -> None:

@@ -36,7 +36,9 @@ def events(ws: Workspace) -> list[str]:
         )
 
 
-def test_lock_keeps_work_swallows_input_and_unlocks(qtbot, main_window: MainWindow, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+def test_lock_keeps_work_swallows_input_and_unlocks(
+    qtbot, main_window: MainWindow, ws: Workspace
+) -> None:  # type: ignore[no-untyped-def]
     main_window.show_module("admin")
     page = main_window.page("admin")
     assert isinstance(page, AdminPage)

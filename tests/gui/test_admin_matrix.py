@@ -71,7 +71,9 @@ def test_matrix_cells_rows_columns_and_grants(
     assert tab.connection_list.isEnabled()
     for i in range(tab.connection_list.count()):
         item = tab.connection_list.item(i)
-        item.setCheckState(Qt.CheckState.Checked if item.text() == "TEST" else Qt.CheckState.Unchecked)
+        item.setCheckState(
+            Qt.CheckState.Checked if item.text() == "TEST" else Qt.CheckState.Unchecked
+        )
     with qtbot.waitSignal(tab.sig_loaded, timeout=10_000):
         tab.save()
     assert tab.message.text() == "Saved the rights of Operator."
@@ -85,7 +87,9 @@ def test_matrix_cells_rows_columns_and_grants(
     assert not tab.dirty
 
 
-def test_a_matrix_save_that_leaves_no_admin_is_refused(qtbot, main_window: MainWindow, ws: Workspace, admin: CurrentUser) -> None:  # type: ignore[no-untyped-def]
+def test_a_matrix_save_that_leaves_no_admin_is_refused(
+    qtbot, main_window: MainWindow, ws: Workspace, admin: CurrentUser
+) -> None:  # type: ignore[no-untyped-def]
     tab = open_tab(qtbot, main_window, ROLES)
     assert tab.title.text() == "Admin"
     tab.matrix.toggle_row(MODULES.index("admin"))  # all ticked: clears the row
@@ -125,7 +129,9 @@ def test_audit_viewer_filters_details_and_export(
         tab.kind_combo.setCurrentIndex(tab.kind_combo.findData("changes"))
     assert [(e.action, e.object_name) for e in tab.changes.records] == [("CREATE", "Readers")]
     tab.view.selectRow(0)
-    assert '"description": "read only"' in tab.detail.toPlainText()
+    assert '"description": "read only"' in tab.after_text.toPlainText()
+    assert tab.before_text.toPlainText() == "Before\n—"
+    assert "description: read only" in tab.changes.index(0, 5).data()
     target = tmp_path / "changes.csv"
     with qtbot.waitSignal(tab.sig_action_done, timeout=10_000):
         tab.export_to(str(target))
@@ -135,7 +141,9 @@ def test_audit_viewer_filters_details_and_export(
     assert "after its start" in tab.message.text()
 
 
-def test_configuration_editor_validates_and_saves(qtbot, main_window: MainWindow, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+def test_configuration_editor_validates_and_saves(
+    qtbot, main_window: MainWindow, ws: Workspace
+) -> None:  # type: ignore[no-untyped-def]
     tab = open_tab(qtbot, main_window, CONFIG)
     assert isinstance(tab, ConfigTab)
     assert [v.key for v in tab.model.values] == list(config.BY_KEY)

@@ -103,7 +103,9 @@ def test_edit_disable_reset_and_the_last_admin(
     assert UserService(ws, admin).get_user(ADMIN).roles == ("Admin",)
 
 
-def test_delete_asks_first(qtbot, main_window: MainWindow, ws: Workspace, admin: CurrentUser) -> None:  # type: ignore[no-untyped-def]
+def test_delete_asks_first(
+    qtbot, main_window: MainWindow, ws: Workspace, admin: CurrentUser
+) -> None:  # type: ignore[no-untyped-def]
     UserService(ws, admin).create_user("temp", "short lived account", ["Viewer"])
     tab = users_tab(qtbot, main_window)
     assert tab.select("temp")
@@ -133,7 +135,9 @@ def test_an_auditor_sees_the_page_read_only(qtbot, ws: Workspace, auditor: Curre
     for button in (tab.new_button, tab.edit_button, tab.reset_button, tab.delete_button):
         assert not button.isEnabled()
     assert tab.new_button.toolTip().startswith("Needs the Create right in Admin")
-    assert "read only" in window.page("admin").findChild(type(tab.message), "pageSubtitle").toolTip()  # type: ignore[union-attr]
+    assert (
+        "read only" in window.page("admin").findChild(type(tab.message), "pageSubtitle").toolTip()
+    )  # type: ignore[union-attr]
 
 
 def test_viewers_do_not_see_admin(qtbot, ws: Workspace, viewer: CurrentUser) -> None:  # type: ignore[no-untyped-def]

@@ -56,7 +56,7 @@ def reports_page(qtbot, main_window: MainWindow, ws: Workspace) -> ReportsPage: 
 
 
 def names(page: ReportsPage) -> list[str]:
-    return [page.list.item(row).text() for row in range(page.list.count())]
+    return page.list.names()
 
 
 def edit_new(page: ReportsPage, defn: ReportDef) -> None:

@@ -7,6 +7,8 @@ PostgreSQL carry the same hashes:
 * NULL is ``\\N``; in text ``\\`` becomes ``\\\\`` and ``|`` becomes ``\\|`` (so no text value
   can imitate NULL or a separator: ``concat_ws`` would skip NULLs and make (a, NULL, b) and
   (a, b, NULL) collide);
+* fixed-length CHAR text loses its trailing blanks (PostgreSQL and Oracle pad it, SQLite
+  keeps what it was given; ``'ab'`` and ``'ab   '`` are the same CHAR value);
 * integers and decimals: plain digits, no exponent, no trailing fractional zeros, no trailing
   point (``182.90`` → ``182.9``, ``5.00`` → ``5``);
 * floats: rounded to 10 decimals, then as decimals;
@@ -37,13 +39,14 @@ NULL_MARK = "\\N"
 SEPARATOR = "|"
 
 # Categories of target types; see types_category() for the mapping from SQL types.
-TEXT, NUMBER, FLOAT, DATE, TIMESTAMP, BOOLEAN = (
+TEXT, NUMBER, FLOAT, DATE, TIMESTAMP, BOOLEAN, CHAR = (
     "text",
     "number",
     "float",
     "date",
     "timestamp",
     "boolean",
+    "char",
 )
 
 
@@ -66,7 +69,7 @@ def canonical_value(value: Any, category: str) -> str:
         if isinstance(value, date):
             return f"{value.isoformat()} 00:00:00"
         return str(value)
-    text = str(value)
+    text = str(value).rstrip(" ") if category == CHAR else str(value)
     return text.replace("\\", "\\\\").replace(SEPARATOR, "\\|")
 
 
@@ -101,6 +104,8 @@ def _esc(expr: ColumnElement[Any]) -> ColumnElement[Any]:
 def _pg(col: ColumnElement[Any], category: str) -> ColumnElement[Any]:
     if category == TEXT:
         return _esc(cast(col, String))
+    if category == CHAR:
+        return _esc(_s.rtrim(cast(col, String), " "))
     if category == NUMBER:
         return cast(func.trim_scale(cast(col, Numeric())), String)
     if category == FLOAT:
@@ -119,6 +124,8 @@ def _sqlite(col: ColumnElement[Any], category: str) -> ColumnElement[Any]:
     text = cast(col, String)
     if category == TEXT:
         return _esc(text)
+    if category == CHAR:
+        return _esc(_s.rtrim(text, " "))
     if category in (NUMBER, FLOAT):
         # NUMERIC affinity keeps 5.00 as INTEGER 5 and 182.90 as REAL 182.9; a REAL is
         # printed with 10 decimals, then trailing zeros and point go (never an exponent).
@@ -139,6 +146,8 @@ def _sqlite(col: ColumnElement[Any], category: str) -> ColumnElement[Any]:
 def _oracle(col: ColumnElement[Any], category: str) -> ColumnElement[Any]:
     if category == TEXT:
         return _esc(col)
+    if category == CHAR:
+        return _esc(_s.rtrim(col, " "))
     if category in (NUMBER, FLOAT):
         value = func.round(col, 10) if category == FLOAT else col
         text = _s.to_char(value, "FM99999999999999999999999990.9999999999")

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    cast,
     delete,
     exists,
     func,
@@ -45,16 +46,31 @@ def _join(shape: LoadShape, stage: Table, target: Table | None = None) -> Column
     return and_(*(t.c[k.name] == stage.c[k.name] for k in shape.keys))
 
 
-def _changed(cols: list[LoadColumn], stage: Table, target: Table) -> ColumnElement[bool]:
-    return or_(*(target.c[c.name].is_distinct_from(stage.c[c.name]) for c in cols))
+_CAST_FAMILIES = ("decimal", "float", "char")
 
 
-def _hash(shape: LoadShape, source_of: dict[str, Table]) -> ColumnElement[Any]:
-    """RWHKEY over the attributes, each read from the table given for it."""
+def _staged(shape: LoadShape, stage: Table, col: LoadColumn) -> ColumnElement[Any]:
+    """A staged value as the target will store it. The stage is typed loosely (transfer.py),
+    so 10.555 bound for NUMERIC(12,2), a double bound for REAL or 'ab ' for CHAR(5) would
+    otherwise be compared and hashed unlike what is stored: a change on every run and an
+    RWHKEY that does not match the row. SQLite stores what it is given: no cast there."""
+    value = stage.c[col.name]
+    if shape.dialect == "sqlite" or col.type.family not in _CAST_FAMILIES:
+        return value
+    return cast(value, shape.target.c[col.name].type)
+
+
+def _changed(
+    shape: LoadShape, cols: list[LoadColumn], stage: Table, target: Table
+) -> ColumnElement[bool]:
+    return or_(*(target.c[c.name].is_distinct_from(_staged(shape, stage, c)) for c in cols))
+
+
+def _hash(shape: LoadShape, stage: Table, kept: frozenset[str] = frozenset()) -> ColumnElement[Any]:
+    """RWHKEY over the attributes: the staged values, or the target's own for ``kept``."""
     attrs = shape.attributes
-    return row_hash_sql(
-        [source_of[c.name].c[c.name] for c in attrs], [c.category for c in attrs], shape.dialect
-    )
+    values = [shape.target.c[c.name] if c.name in kept else _staged(shape, stage, c) for c in attrs]
+    return row_hash_sql(values, [c.category for c in attrs], shape.dialect)
 
 
 def _update_from(
@@ -84,8 +100,8 @@ def _reads_stage(value: Any, stage: Table) -> bool:
 def _insert_new(shape: LoadShape, stage: Table, only_new: bool) -> Executable:
     target = shape.target
     names = [c.name for c in shape.columns]
-    values: list[Any] = [stage.c[n] for n in names]
-    values += [_hash(shape, {c.name: stage for c in shape.columns}), RUN_TS, RUN_TS]
+    values: list[Any] = [_staged(shape, stage, c) for c in shape.columns]
+    values += [_hash(shape, stage), RUN_TS, RUN_TS]
     names += ["rwhkey", "reccrdt", "recupdt"]
     if shape.history:
         values += [literal("Y"), RUN_TS, literal(END_OF_TIME, DateTime())]
@@ -157,13 +173,13 @@ def merge_steps(shape: LoadShape, stage: Table, *, target_empty: bool = False) -
     in_place = [c for c in attrs if not (shape.history and c.scd2)]
     if in_place:
         # Type 1 (and fact) columns: overwritten in place, in every version of the key.
-        sources = {c.name: (stage if c in in_place else target) for c in attrs}
-        values: dict[str, Any] = {c.name: stage.c[c.name] for c in in_place}
-        values.update(rwhkey=_hash(shape, sources), recupdt=RUN_TS)
+        kept = frozenset(c.name for c in attrs if c not in in_place)
+        values: dict[str, Any] = {c.name: _staged(shape, stage, c) for c in in_place}
+        values.update(rwhkey=_hash(shape, stage, kept), recupdt=RUN_TS)
         steps.append(
             Step(
                 "update in place",
-                _update_from(shape, stage, _changed(in_place, stage, target), values),
+                _update_from(shape, stage, _changed(shape, in_place, stage, target), values),
                 "updated",
             )
         )
@@ -175,7 +191,7 @@ def merge_steps(shape: LoadShape, stage: Table, *, target_empty: bool = False) -
                 _update_from(
                     shape,
                     stage,
-                    and_(target.c.curflg == "Y", _changed(scd2, stage, target)),
+                    and_(target.c.curflg == "Y", _changed(shape, scd2, stage, target)),
                     {"curflg": "N", "todt": RUN_TS, "recupdt": RUN_TS},
                 ),
                 "expired",

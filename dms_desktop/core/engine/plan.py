@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Engine, MetaData, Table, literal_column, select
 from sqlalchemy.exc import NoSuchTableError
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeEngine
 
@@ -117,10 +118,6 @@ def lookup_key_types(lookups: dict[str, Table], shape: LoadShape) -> dict[str, T
     }
 
 
-def steps_for(shape: LoadShape, stage: Table, lookups: dict[str, Table]) -> list[Step]:
-    return merge.lookup_steps(shape, stage, lookups) + merge.merge_steps(shape, stage)
-
-
 def render(statement: Any, engine: Engine) -> str:
     """SQL text for people, values inlined; the run timestamp shows as ``:run_ts``."""
 
@@ -151,25 +148,51 @@ class PlanText:
         return "\n".join(parts)
 
 
-def compile_plan(ctx: LoadContext) -> PlanText:
-    shape = ctx.shape
-    stage = staging_table(shape, PLACEHOLDER_RUN, {})
-    with ctx.target.connect() as conn:
-        lookups = lookup_tables(conn, shape)
-    stage = staging_table(shape, PLACEHOLDER_RUN, lookup_key_types(lookups, shape))
-    from sqlalchemy.schema import CreateTable
+@dataclass(frozen=True)
+class CompiledLoad:
+    """A load's statements and their text, built and rendered once per run: the stored
+    plan and the run log show exactly what runs (temporary staging has a fixed name, so
+    the plan of one run is the plan of the next)."""
 
+    plan: PlanText
+    stage: Table
+    lookups: dict[str, Table]
+    lookup_steps: list[Step]
+    merge_steps: list[Step]
+    sql: dict[str, str]  # step name -> SQL text
+
+    def text_of(self, step: Step, ctx: LoadContext) -> str:
+        return self.sql.get(step.name) or render(step.statement, ctx.target)
+
+
+def build_load(ctx: LoadContext, run_id: int, lookups: dict[str, Table]) -> CompiledLoad:
+    shape = ctx.shape
+    stage = staging_table(shape, run_id, lookup_key_types(lookups, shape))
+    resolve = merge.lookup_steps(shape, stage, lookups)
+    merging = merge.merge_steps(shape, stage)
     names = ", ".join(staged_columns(shape))
     where = (
         "in the target database" if ctx.source is None else f"on the source ({ctx.source_dialect})"
     )
+    sql = {s.name: render(s.statement, ctx.target) for s in resolve + merging}
     steps = [
         ("create staging table", str(CreateTable(stage).compile(dialect=ctx.target.dialect))),
         (f"extract {where} into staging ({names})", ctx.extract_sql),
+        *sql.items(),
     ]
-    steps += [(s.name, render(s.statement, ctx.target)) for s in steps_for(shape, stage, lookups)]
     assert ctx.mapping.mapid is not None
-    return PlanText(ctx.mapping.ref, ctx.mapping.mapid, ctx.mapping.version, steps)
+    plan = PlanText(ctx.mapping.ref, ctx.mapping.mapid, ctx.mapping.version, steps)
+    return CompiledLoad(plan, stage, lookups, resolve, merging, sql)
+
+
+def compile_load(ctx: LoadContext) -> CompiledLoad:
+    with ctx.target.connect() as conn:
+        lookups = lookup_tables(conn, ctx.shape)
+    return build_load(ctx, PLACEHOLDER_RUN, lookups)
+
+
+def compile_plan(ctx: LoadContext) -> PlanText:
+    return compile_load(ctx).plan
 
 
 def store_plan(ws: Workspace, plan: PlanText, mapping: Mapping) -> bool:

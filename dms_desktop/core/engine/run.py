@@ -19,19 +19,13 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dms_desktop.core import clock
 from dms_desktop.core.engine import checks
-from dms_desktop.core.engine.merge import (
-    Step,
-    duplicate_keys_query,
-    lookup_steps,
-    merge_steps,
-)
+from dms_desktop.core.engine.merge import Step, duplicate_keys_query, merge_steps
 from dms_desktop.core.engine.plan import (
+    CompiledLoad,
     LoadContext,
-    compile_plan,
-    lookup_key_types,
-    lookup_tables,
+    build_load,
+    compile_load,
     prepare,
-    render,
     store_plan,
 )
 from dms_desktop.core.engine.runlog import RunCounts, RunLog
@@ -91,8 +85,9 @@ def run_mapping(
     counts = RunCounts()
     try:
         ctx = prepare(ws, actor, ref)
-        store_plan(ws, compile_plan(ctx), ctx.mapping)
-        _load(ctx, runlog, counts, state)
+        compiled = compile_load(ctx)
+        store_plan(ws, compiled.plan, ctx.mapping)
+        _load(ctx, compiled, runlog, counts, state)
         status, message = SUCCESS, _summary(counts)
     except TaskCancelled:
         status, message = CANCELLED, "Cancelled; the target is unchanged."
@@ -156,15 +151,23 @@ class _Steps:
         return rows
 
 
-def _load(ctx: LoadContext, runlog: RunLog, counts: RunCounts, state: TaskState | None) -> None:
+def _load(
+    ctx: LoadContext,
+    compiled: CompiledLoad,
+    runlog: RunLog,
+    counts: RunCounts,
+    state: TaskState | None,
+) -> None:
     shape = ctx.shape
     run_ts = clock.utcnow()
     steps = _Steps(runlog, state)
+    own_stage = staging_table(shape, runlog.prclogid, {}).name
+    if own_stage != compiled.stage.name:  # a regular table (Oracle): named by the run
+        compiled = build_load(ctx, runlog.prclogid, compiled.lookups)
+    stage = compiled.stage
     with ctx.target.connect() as conn, _CancelWatcher(conn, state), conn.begin():
         if not inspect(conn).has_table(shape.target.name, schema=shape.target.schema):
             steps.run("create target table", lambda: shape.target.create(conn))
-        lookups = lookup_tables(conn, shape)
-        stage = staging_table(shape, runlog.prclogid, lookup_key_types(lookups, shape))
         stage.create(conn)
 
         def moved(rows: int) -> None:
@@ -192,16 +195,19 @@ def _load(ctx: LoadContext, runlog: RunLog, counts: RunCounts, state: TaskState 
                 rows = steps.run(
                     step.name,
                     lambda s=step.statement: _rowcount(conn.execute(s, {"run_ts": run_ts})),
-                    render(step.statement, ctx.target),
+                    compiled.text_of(step, ctx),
                 )
                 if step.counts:
                     counts.add(step.counts, rows)
 
         # Lookups first: the merge (and so the duplicate check) joins on the resolved keys.
-        execute(lookup_steps(shape, stage, lookups))
+        execute(compiled.lookup_steps)
         if shape.upsert:
             steps.run("check duplicate keys", lambda: _no_duplicates(conn, ctx, stage))
-        execute(merge_steps(shape, stage, target_empty=shape.upsert and _empty(conn, shape)))
+        if shape.upsert and _empty(conn, shape):
+            execute(merge_steps(shape, stage, target_empty=True))
+        else:
+            execute(compiled.merge_steps)
         stage.drop(conn)
         if state is not None:
             # Last chance: a cancel (or, for the scheduler, a lost lease) before COMMIT

@@ -42,7 +42,7 @@ _CATEGORY = {
     "decimal": hashing.NUMBER,
     "float": hashing.FLOAT,
     "string": hashing.TEXT,
-    "char": hashing.TEXT,
+    "char": hashing.CHAR,
     "text": hashing.TEXT,
     "date": hashing.DATE,
     "timestamp": hashing.TIMESTAMP,

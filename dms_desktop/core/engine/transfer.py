@@ -50,7 +50,8 @@ Progress = Callable[[int], None]
 
 
 def staging_table(shape: LoadShape, run_id: int, lookup_types: dict[str, TypeEngine[Any]]) -> Table:
-    """A temporary table (Oracle: a regular one, dropped after the run) for this run."""
+    """A temporary table for this run (Oracle: a regular one named by the run, dropped after
+    it)."""
     cols: list[Column[Any]] = []
     for col in shape.columns:
         if col.lookup:
@@ -68,10 +69,9 @@ def staging_table(shape: LoadShape, run_id: int, lookup_types: dict[str, TypeEng
             else sa_type(col.type)
         )
         cols.append(Column(col.name, loose))
-    temporary = shape.dialect != "oracle"
-    return Table(
-        f"dms_stg_{run_id}", MetaData(), *cols, prefixes=["TEMPORARY"] if temporary else []
-    )
+    if shape.dialect != "oracle":  # private to the session: one fixed name will do
+        return Table("dms_stage", MetaData(), *cols, prefixes=["TEMPORARY"])
+    return Table(f"dms_stg_{run_id}", MetaData(), *cols)
 
 
 def staged_columns(shape: LoadShape) -> list[str]:

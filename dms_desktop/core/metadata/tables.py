@@ -624,13 +624,11 @@ dms_job.append_column(Column("rptnm", String(100)))
 # --- administration (migration 0008) -----------------------------------------------------
 
 # Extra rights of the matrix: "run" applies to Jobs (run a load now), "export" to Reports.
-permission_matrix.append_column(
-    Column("can_run", Boolean, nullable=False, server_default=false())
-)
+permission_matrix.append_column(Column("can_run", Boolean, nullable=False, server_default=false()))
 permission_matrix.append_column(
     Column("can_export", Boolean, nullable=False, server_default=false())
 )
-# Per-connection grants: a role with all_connections='N' uses only its role_connections.
+# Per-connection grants: a role without all_connections uses only its role_connections.
 roles.append_column(Column("all_connections", Boolean, nullable=False, server_default=true()))
 
 role_connections = Table(

@@ -160,8 +160,9 @@ class CsvSource(SourceFile):
             if quote and cut >= 0 and quote in buf:
                 while cut >= 0 and buf.count(quote, 0, cut + 1) % 2:
                     cut = buf.rfind("\n", 0, cut)
-            if cut < 0:
+            if cut < 0:  # one record longer than a piece: read bigger pieces (not quadratic)
                 leftover = buf
+                target = min(target * 2, 64 << 20)
                 continue
             yield buf[: cut + 1]
             leftover = buf[cut + 1 :]

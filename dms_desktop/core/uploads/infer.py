@@ -191,6 +191,9 @@ def guess_column(name: str, present: Sequence[str], decimal: str | None = None) 
         big = any(abs(int(v)) >= 2**31 for v in present)
         guess.family, guess.size = "int", 8 if big else 4
         return guess
+    if longest > 64:  # no number or date is this long: text (and no 10 MB regex matches)
+        guess.family, guess.size = "string", longest
+        return guess
     number = _numbers(present, decimal)
     if number is not None:
         guess.family, guess.decimal, guess.thousands = "decimal", number[0], number[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -43,6 +44,41 @@ def _pretty(value: str | None) -> str:
         return value
 
 
+def _loaded(value: str | None) -> Any:
+    try:
+        return json.loads(value) if value else None
+    except ValueError:
+        return value
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_short(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def change_summary(event: ChangeEvent) -> str:
+    """One line: what changed, ``key: before → after``; the detail pane has it all."""
+    before, after = _loaded(event.before_value), _loaded(event.after_value)
+    if isinstance(before, dict) or isinstance(after, dict):
+        old = before if isinstance(before, dict) else {}
+        new = after if isinstance(after, dict) else {}
+        if event.action == "CREATE":
+            shown = {k: v for k, v in new.items() if v not in (None, [], "", {})}
+            return "; ".join(f"{k}: {_short(v)}" for k, v in shown.items())
+        keys = [k for k in {**old, **new} if old.get(k) != new.get(k) and k != "default"]
+        parts = [f"{k}: {_short(old.get(k))} → {_short(new.get(k))}" for k in keys]
+        if parts:
+            return "; ".join(parts)
+    return event.detail or ""
+
+
 class AuditTab(AdminTab):
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -58,7 +94,8 @@ class AuditTab(AdminTab):
             self.kind_combo.addItem(title, key)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.user_edit = QLineEdit(self)
-        self.user_edit.setPlaceholderText("User (part of the name)")
+        self.user_edit.setPlaceholderText("User")
+        self.user_edit.setToolTip("Part of the user name (logins) or of who or what (changes)")
         self.user_edit.setClearButtonEnabled(True)
         self.user_edit.setMaximumWidth(190)
         self.user_edit.returnPressed.connect(self.refresh)
@@ -94,25 +131,37 @@ class AuditTab(AdminTab):
         self.logins.strong = lambda e: e.event in ("LOGIN_FAILURE", "LOCKOUT")
         self.changes: RecordsModel[ChangeEvent] = RecordsModel(
             [
-                Column("Time (UTC)", lambda e: e.event_time, 160),
-                Column("By", lambda e: e.actor, 110),
-                Column("Area", lambda e: e.category, 80),
-                Column("Action", lambda e: e.action, 130),
-                Column("Object", lambda e: e.object_name, 190),
-                Column("Detail", lambda e: e.detail or e.after_value, 320),
+                Column("Time (UTC)", lambda e: e.event_time, 150),
+                Column("By", lambda e: e.actor, 90),
+                Column("Area", lambda e: e.category, 70),
+                Column("Action", lambda e: e.action, 150),
+                Column("Object", lambda e: e.object_name, 230),
+                Column("Change", change_summary, 320),
             ],
             self,
         )
         self.changes.strong = lambda e: e.action == "DENIED"
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.view = records_view(self.logins, self.splitter, "auditView")
-        self.detail = QPlainTextEdit(self.splitter)
-        self.detail.setObjectName("auditDetail")
-        self.detail.setReadOnly(True)
-        self.detail.setPlaceholderText("Select a change to see its values before and after.")
+        self.detail = QWidget(self.splitter)
+        panes = QVBoxLayout(self.detail)
+        panes.setContentsMargins(0, 6, 0, 0)
+        self.detail_title = QLabel("Select a change to see its values before and after.", self)
+        self.detail_title.setObjectName("mutedLabel")
+        self.detail_title.setWordWrap(True)
+        panes.addWidget(self.detail_title)
+        sides = QHBoxLayout()
+        self.before_text = QPlainTextEdit(self.detail)
+        self.after_text = QPlainTextEdit(self.detail)
+        for name, edit in (("Before", self.before_text), ("After", self.after_text)):
+            edit.setObjectName(f"audit{name}")
+            edit.setReadOnly(True)
+            edit.setPlaceholderText(name)
+            sides.addWidget(edit)
+        panes.addLayout(sides)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.detail)
-        self.splitter.setSizes([420, 140])
+        self.splitter.setSizes([400, 170])
         layout.addWidget(self.splitter, 1)
         self._kind_changed()
 
@@ -140,7 +189,7 @@ class AuditTab(AdminTab):
             self.view.setColumnWidth(number, column.width)
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._show_detail())
         self.detail.setVisible(self.kind == "changes")
-        self.detail.clear()
+        self._clear_detail()
         if self._loaded_once:
             self.refresh()
 
@@ -170,19 +219,26 @@ class AuditTab(AdminTab):
         shown = f"{len(rows):,} {noun}{'' if len(rows) == 1 else 's'}" if rows else f"No {noun}s"
         more = " (the newest; narrow the filter to see older ones)" if len(rows) >= 5000 else ""
         self.show_message(f"{shown}{more}.", "info")
-        self.detail.clear()
+        self._clear_detail()
+
+    def _clear_detail(self) -> None:
+        self.detail_title.setText("Select a change to see its values before and after.")
+        self.before_text.clear()
+        self.after_text.clear()
 
     def _show_detail(self) -> None:
         rows = self.view.selectionModel().selectedRows()
         event = self.changes.record(rows[0].row()) if rows and self.kind == "changes" else None
         if event is None:
-            self.detail.clear()
+            self._clear_detail()
             return
-        self.detail.setPlainText(
+        detail = f": {event.detail}" if event.detail else ""
+        self.detail_title.setText(
             f"{event.action} {event.object_name} by {event.actor} on {event.host or '?'} at "
-            f"{event.event_time:%Y-%m-%d %H:%M:%S} UTC\n{event.detail or ''}\n\n"
-            f"Before:\n{_pretty(event.before_value)}\n\nAfter:\n{_pretty(event.after_value)}"
+            f"{event.event_time:%Y-%m-%d %H:%M:%S} UTC{detail}"
         )
+        self.before_text.setPlainText(f"Before\n{_pretty(event.before_value)}")
+        self.after_text.setPlainText(f"After\n{_pretty(event.after_value)}")
 
     def export(self) -> QFileDialog:
         dialog = QFileDialog(self, "Export the audit", str(Path.home() / f"dms-{self.kind}.csv"))

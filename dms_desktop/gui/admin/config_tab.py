@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dms_desktop.core.admin.config import Param
 from dms_desktop.core.admin.params import ParamValue
@@ -20,8 +20,8 @@ from dms_desktop.gui.pages import PageContext
 Index = QModelIndex | QPersistentModelIndex
 EDIT = ("admin", "edit")
 VALUE = 2
-COLUMNS = ("Parameter", "Key", "Value", "Default", "Range", "Read by", "Description")
-WIDTHS = (190, 250, 120, 100, 110, 150, 420)
+COLUMNS = ("Parameter", "Key", "Value", "Default", "Range", "Description")
+WIDTHS = (185, 245, 95, 90, 150)  # the description takes the rest
 
 
 def range_text(p: Param) -> str:
@@ -65,7 +65,7 @@ class ParamsModel(QAbstractTableModel):
         p, column = value.param, index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             texts = (p.title, p.key, self.pending.get(p.key, value.text),
-                     p.format(p.default), range_text(p), p.read_by, p.description)  # fmt: skip
+                     p.format(p.default), range_text(p), p.description)  # fmt: skip
             shown = texts[column]
             if column == VALUE and role == Qt.ItemDataRole.DisplayRole and not shown:
                 return "(none)"
@@ -82,7 +82,7 @@ class ParamsModel(QAbstractTableModel):
                 state = "changed, not saved" if p.key in self.pending else (
                     "the default" if value.is_default else "set for this workspace")  # fmt: skip
                 return f"{state}. {p.description}"
-            return p.description
+            return f"{p.description} (read by the {p.read_by})"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -148,6 +148,11 @@ class ConfigTab(AdminTab):
         )
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self.update_buttons())
         layout.addWidget(self.view, 1)
+        self.about = QLabel(self)
+        self.about.setObjectName("mutedLabel")
+        self.about.setWordWrap(True)
+        self.about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.about)
         self.update_buttons()
 
     def refresh(self) -> None:
@@ -175,6 +180,14 @@ class ConfigTab(AdminTab):
     def update_buttons(self) -> None:
         pending = bool(self.model.pending)
         row = self._selected_row()
+        if 0 <= row < len(self.model.values):
+            p = self.model.values[row].param
+            where = f" Range: {range_text(p)}." if range_text(p) else ""
+            self.about.setText(
+                f"{p.title} ({p.key}): {p.description}{where} Default {p.format(p.default) or 'none'}"
+                f"; read by the {p.read_by}. Double-click the value to change it (or use "
+                f"'dms param set {p.key} VALUE')."
+            )
         custom = 0 <= row < len(self.model.values) and not self.model.values[row].is_default
         self.save_button.setEnabled(self.permitted(self.save_button) and pending and not self.busy)
         self.revert_button.setEnabled(self.permitted(self.revert_button) and pending)

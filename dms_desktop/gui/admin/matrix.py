@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QMouseEvent, QPainter
+from PySide6.QtGui import QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -152,7 +152,13 @@ class CenteredCheckDelegate(QStyledItemDelegate):
         base.features &= ~QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
         style = base.widget.style() if base.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, base, painter, base.widget)
-        if state is None:
+        if state is None:  # the right does not apply to this module
+            painter.save()
+            painter.setPen(
+                option.palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            )
+            painter.drawText(option.rect, Qt.AlignmentFlag.AlignCenter, "—")
+            painter.restore()
             return
         box = QStyleOptionButton()
         size = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, base.widget)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -77,11 +78,14 @@ class RolesTab(AdminTab):
         row.setSpacing(16)
         outer.addLayout(row, 1)
 
-        left = QVBoxLayout()
+        column = QWidget(self)
+        column.setFixedWidth(262)
+        left = QVBoxLayout(column)
+        left.setContentsMargins(0, 0, 0, 0)
         left.setSpacing(6)
-        self.role_list = QListWidget(self)
+        self.role_list = QListWidget(column)
         self.role_list.setObjectName("roleList")
-        self.role_list.setFixedWidth(230)
+        self.role_list.setSpacing(2)
         self.role_list.currentRowChanged.connect(self._role_chosen)
         left.addWidget(self.role_list, 1)
         buttons = QHBoxLayout()
@@ -93,7 +97,7 @@ class RolesTab(AdminTab):
         for button in (self.new_button, self.rename_button, self.delete_button):
             buttons.addWidget(button)
         left.addLayout(buttons)
-        row.addLayout(left)
+        row.addWidget(column)
 
         right = QVBoxLayout()
         right.setSpacing(8)
@@ -143,6 +147,12 @@ class RolesTab(AdminTab):
         row.addLayout(right, 1)
         self.update_buttons()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        view = self.matrix_view  # the grid shows every module without a scroll bar
+        height = view.horizontalHeader().height() + view.verticalHeader().length()
+        view.setFixedHeight(height + 2 * view.frameWidth())
+
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.load(work.load_roles, done=self._show)
@@ -157,6 +167,7 @@ class RolesTab(AdminTab):
             text = f"{role.name}  ·  built-in" if role.is_system else role.name
             item = QListWidgetItem(text, self.role_list)
             item.setToolTip(role.description or "")
+            item.setSizeHint(QSize(0, 28))
         self.role_list.blockSignals(False)
         names = [r.name for r in data.roles]
         self.role_list.setCurrentRow(names.index(keep) if keep in names else 0)
@@ -169,7 +180,8 @@ class RolesTab(AdminTab):
         self.title.setText(role.name if role else "")
         if role is not None:
             held = ", ".join(role.users) if role.users else "nobody"
-            self.details.setText(f"{role.description or 'No description.'}  Held by: {held}.")
+            about = (role.description or "No description").rstrip(".")
+            self.details.setText(f"{about}. Held by {held}.")
             self.matrix.set_rights(role.rights, self.editable)
             (self.all_radio if role.all_connections else self.some_radio).setChecked(True)
         self.connection_list.clear()

@@ -3,7 +3,8 @@ password reset. Both save in a worker and stay open with the reason when the cor
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -22,7 +23,7 @@ from dms_desktop.gui.admin import work
 from dms_desktop.gui.admin.policy_view import PolicyFeedback
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.pages import PageContext
-from dms_desktop.gui.widgets import DialogBanner, set_message
+from dms_desktop.gui.widgets import DialogBanner, fit_height, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 DIALOG_WIDTH = 500
@@ -58,12 +59,22 @@ class _SavingDialog(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setProperty("primary", True)
+        self.save_button.style().unpolish(self.save_button)
+        self.save_button.style().polish(self.save_button)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
     def finish_layout(self) -> None:
         self.body.addWidget(self.message)
         self.body.addWidget(self.buttons)
+
+    def relayout(self) -> None:
+        """Height for the wrapped labels (the checklist grows when the policy arrives)."""
+        fit_height(self, max(self.width(), DIALOG_WIDTH))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        self.relayout()
+        super().showEvent(event)
 
     def save(self) -> None:
         raise NotImplementedError
@@ -83,10 +94,11 @@ class _SavingDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
-        set_message(self.message, user_message(exc)[0])
+        self.refuse(user_message(exc)[0])
 
     def refuse(self, text: str) -> None:
         set_message(self.message, text)
+        self.relayout()
 
     def reject(self) -> None:
         self._task.cancel()
@@ -136,7 +148,8 @@ class UserDialog(_SavingDialog):
             item.setCheckState(
                 Qt.CheckState.Checked if name.lower() in held else Qt.CheckState.Unchecked
             )
-        self.roles_list.setMaximumHeight(24 * min(max(len(roles), 3), 6) + 6)
+            item.setSizeHint(QSize(0, 24))
+        self.roles_list.setFixedHeight(24 * min(max(len(roles), 3), 7) + 6)
         for label, widget in (
             ("User name", self.name_edit),
             ("Full name", self.full_name_edit),
@@ -160,7 +173,7 @@ class UserDialog(_SavingDialog):
             self.form.addRow("", self.must_change)
             self.policy = PolicyFeedback(
                 self.policy_label, self.password_edit, self.name_edit.text, context.ws,
-                self.confirm_edit,
+                self.confirm_edit, relayout=self.relayout,
             )  # fmt: skip
             self.name_edit.textChanged.connect(self.policy.refresh)
         else:
@@ -236,8 +249,9 @@ class ResetPasswordDialog(_SavingDialog):
         self.form.addRow("Confirm", self.confirm_edit)
         self.form.addRow("", self.policy_label)
         self.policy = PolicyFeedback(
-            self.policy_label, self.password_edit, lambda: username, context.ws, self.confirm_edit
-        )
+            self.policy_label, self.password_edit, lambda: username, context.ws, self.confirm_edit,
+            relayout=self.relayout,
+        )  # fmt: skip
         self.finish_layout()
         self.password_edit.setFocus()
 

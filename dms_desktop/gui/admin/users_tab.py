@@ -67,13 +67,13 @@ class UsersTab(AdminTab):
 
         self.model: RecordsModel[UserInfo] = RecordsModel(
             [
-                Column("User", lambda u: u.username, 130),
-                Column("Full name", lambda u: u.full_name, 170),
-                Column("Roles", lambda u: u.roles, 170),
-                Column("Status", lambda u: status_text(u, self.now), 210),
-                Column("Last login (UTC)", lambda u: u.last_login_at, 150),
-                Column("E-mail", lambda u: u.email, 200),
-                Column("Department", lambda u: u.department, 120),
+                Column("User", lambda u: u.username, 100),
+                Column("Full name", lambda u: u.full_name, 125),
+                Column("Roles", lambda u: u.roles, 155),
+                Column("Status", lambda u: status_text(u, self.now), 175),
+                Column("Last login (UTC)", lambda u: u.last_login_at, 145),
+                Column("Department", lambda u: u.department, 130),
+                Column("E-mail", lambda u: u.email, 180),
             ],
             self,
         )

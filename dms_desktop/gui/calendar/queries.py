@@ -148,7 +148,7 @@ def planned_firings(
             continue
         if rule is None:
             continue
-        own = []
+        own: list[datetime] = []
         for moment in frequency.firings(rule, after):
             if moment >= end or len(own) >= MAX_PLANNED_PER_JOB:
                 break
@@ -159,7 +159,8 @@ def planned_firings(
     for job in jobs:  # a job without its own times runs after its parent's
         if job.name in times or not job.parent:
             continue
-        node, seen = job.parent, {job.name}
+        node: str | None = job.parent
+        seen = {job.name}
         while node and node not in times and node not in seen:
             seen.add(node)
             node = parents.get(node)

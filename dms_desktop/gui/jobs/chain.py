@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 BOX_H = 30
@@ -47,7 +47,7 @@ class ChainView(QWidget):
         self.setObjectName("chainView")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.chain: list[str] = []
-        self.children: list[str] = []
+        self.dependents: list[str] = []  # (not ``children``: QObject has that)
         self.current = ""
         self.broken = False  # the chain would be a cycle
 
@@ -56,7 +56,7 @@ class ChainView(QWidget):
     ) -> None:
         self.current = current or "this job"
         self.chain = list(chain)
-        self.children = list(children)
+        self.dependents = list(children)
         self.broken = broken
         self.update()
 
@@ -64,8 +64,8 @@ class ChainView(QWidget):
         """(text, kind) in drawing order; kind: ancestor, current, children."""
         out = [(name, "ancestor") for name in self.chain]
         out.append((self.current, "current"))
-        if self.children:
-            out.append(("then " + ", ".join(self.children), "children"))
+        if self.dependents:
+            out.append(("then " + ", ".join(self.dependents), "children"))
         return out
 
     def box_widths(self, labels: Sequence[str], width: float) -> list[float]:
@@ -121,11 +121,11 @@ class ChainView(QWidget):
         painter.end()
 
     @staticmethod
-    def _arrow(painter: QPainter, x1: float, x2: float, y: float, colour: object) -> None:
+    def _arrow(painter: QPainter, x1: float, x2: float, y: float, colour: QColor) -> None:
         painter.setPen(QPen(colour, 1.5))
         painter.drawLine(QPointF(x1, y), QPointF(x2, y))
         head = QPainterPath(QPointF(x2, y))
         head.lineTo(x2 - 6, y - 4)
         head.lineTo(x2 - 6, y + 4)
         head.closeSubpath()
-        painter.fillPath(head, colour)  # type: ignore[arg-type]
+        painter.fillPath(head, colour)

@@ -92,8 +92,8 @@ class JobDialog(QDialog):
             left.addWidget(box)
         else:
             self.name_edit.setText(job.name)
-            for widget in (self.name_edit, self.description_edit, self.picker):
-                widget.hide()
+            for hidden in (self.name_edit, self.description_edit, self.picker):
+                hidden.hide()
             title = QLabel(job.name, self)
             title.setObjectName("sectionTitle")
             runs = QLabel(f"Runs {' → '.join(job.info.mappings)}", self)

@@ -295,8 +295,8 @@ class JobsPage(QWidget):
         if job is None:
             return
 
-        def queued(prcreqid: int) -> None:
-            self.sig_run_queued.emit(prcreqid)
+        def queued(prcreqid: object) -> None:
+            self.sig_run_queued.emit(int(prcreqid))  # type: ignore[call-overload]
 
         self._act(
             run_now,

@@ -91,6 +91,11 @@ def rule_for(spec: ScheduleSpec, default_zone: str) -> frequency.Rule | None:
     )
 
 
+def day_of(edit: QDateEdit) -> date:
+    value = edit.date()
+    return date(value.year(), value.month(), value.day())
+
+
 def _month_combo(parent: QWidget) -> QComboBox:
     combo = QComboBox(parent)
     for number in range(1, 13):
@@ -249,9 +254,9 @@ class ScheduleForm(QWidget):
         zone = zone_of(zone_name)
         start = end = None
         if self.start_check.isChecked():
-            start = to_utc(datetime.combine(self.start_date.date().toPython(), time(0, 0)), zone)
+            start = to_utc(datetime.combine(day_of(self.start_date), time(0, 0)), zone)
         if self.end_check.isChecked():
-            end = to_utc(datetime.combine(self.end_date.date().toPython(), time(23, 59)), zone)
+            end = to_utc(datetime.combine(day_of(self.end_date), time(23, 59)), zone)
         return ScheduleSpec(
             code,
             day=day,

@@ -42,7 +42,7 @@ def step_columns(zone_name: str) -> list[Column]:
         Column("#", lambda r: str(r.get("stepseq") or ""), numeric=True),
         Column("Step", lambda r: str(r.get("stepnm") or "")),
         Column("Status", lambda r: str(r.get("status") or ""), status=True),
-        Column("Started", lambda r: local_text(r.get("strtdt"), zone)),
+        Column("Started", lambda r: local_text(r.get("strtdt"), zone)[11:]),  # the run's day
         Column("Duration", lambda r: duration_text(r.get("strtdt"), r.get("enddt")), numeric=True),
         Column("Rows", lambda r: count_text(r.get("rowcnt")), numeric=True),
         Column("Message", lambda r: str(r.get("message") or "")),
@@ -121,7 +121,7 @@ class RunDetailsPanel(QWidget):
             step_columns(zone), key=lambda r: r["joblogid"], parent=self
         )
         self.steps_view = records_view(self.steps_model, steps_tab, "stepsView")
-        for column, width in enumerate((130, 36, 220, 80, 150, 70, 80)):
+        for column, width in enumerate((130, 36, 230, 80, 76, 70, 80)):
             self.steps_view.setColumnWidth(column, width)
         self.steps_view.selectionModel().selectionChanged.connect(lambda *_a: self._step_chosen())
         self.steps_view.doubleClicked.connect(lambda _i: self.show_sql())

@@ -120,9 +120,9 @@ class ProgressDelegate(QStyledItemDelegate):
         style = opt.widget.style() if opt.widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        rect = QRectF(option.rect).adjusted(6, 5, -6, -5)  # type: ignore[attr-defined]
+        rect = QRectF(option.rect).adjusted(6, 5, -6, -5)
         track = QRectF(rect.left(), rect.bottom() - 4, rect.width(), 4)
-        palette = option.palette  # type: ignore[attr-defined]
+        palette = option.palette
         accent = status_colour(RUNNING) or palette.color(QPalette.ColorRole.Highlight)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -138,7 +138,7 @@ class ProgressDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(chunk, 2, 2)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         text_rect = QRectF(rect.left(), rect.top(), rect.width(), rect.height() - 5)
-        text = option.fontMetrics.elidedText(  # type: ignore[attr-defined]
+        text = option.fontMetrics.elidedText(
             progress_text(row), Qt.TextElideMode.ElideRight, int(text_rect.width())
         )
         painter.drawText(

@@ -11,11 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
@@ -32,6 +31,7 @@ from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.reports.editor import ReportEditor
 from dms_desktop.gui.reports.params_dialog import ParameterDialog
 from dms_desktop.gui.reports.preview import PreviewPanel
+from dms_desktop.gui.reports.report_list import ReportList
 from dms_desktop.gui.reports.work import (
     Catalog,
     Preview,
@@ -40,7 +40,6 @@ from dms_desktop.gui.reports.work import (
     save_report,
     start_preview,
 )
-from dms_desktop.gui.resources import icon
 from dms_desktop.gui.widgets import PageHeader, set_message
 from dms_desktop.gui.workers import TaskSlot
 
@@ -86,7 +85,9 @@ class ReportsPage(QWidget):
         self.copy_button = QPushButton("Copy", self)
         self.copy_button.setToolTip("A new report starting from this one")
         self.save_button = QPushButton("Save", self)
-        self.save_button.setToolTip("Save the definition (a new version; the old ones are kept)")
+        self.save_button.setToolTip(
+            "Save the definition: a new version, the old ones are kept (Ctrl+S)"
+        )
         self.delete_button = QPushButton("Delete", self)
         self.run_button = QPushButton("Run…", self)
         self.run_button.setProperty("primary", True)
@@ -111,9 +112,8 @@ class ReportsPage(QWidget):
         self.filter_edit = QLineEdit(side)
         self.filter_edit.setPlaceholderText("Filter reports…")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._filter)
-        self.list = QListWidget(side)
-        self.list.setObjectName("reportList")
+        self.list = ReportList(side)
+        self.filter_edit.textChanged.connect(self.list.filter)
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemActivated.connect(lambda _item: self.run())
         column.addWidget(self.filter_edit)
@@ -138,6 +138,9 @@ class ReportsPage(QWidget):
         split.setSizes([230, 800])
         split.setChildrenCollapsible(False)
         layout.addWidget(split, 1)
+        save_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        save_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save_key.activated.connect(self.save)
         self._loaded_once = False
         self._update_buttons()
 
@@ -165,20 +168,8 @@ class ReportsPage(QWidget):
         current = self.current_name()
         wanted = self._pending or current
         self._pending = None
-        self.list.blockSignals(True)
-        self.list.clear()
-        for defn in catalog.reports:
-            item = QListWidgetItem(icon("lock" if defn.builtin else "reports"), defn.name)
-            item.setData(Qt.ItemDataRole.UserRole, defn)
-            about = defn.description or ""
-            if defn.builtin:
-                item.setToolTip(f"Built-in report (read-only)\n{about}".strip())
-            else:
-                by = f", saved by {defn.updated_by}" if defn.updated_by else ""
-                item.setToolTip(f"{about}\nVersion {defn.version}{by}".strip())
-            self.list.addItem(item)
-        self.list.blockSignals(False)
-        self._filter(self.filter_edit.text())
+        self.list.set_reports(catalog.reports)
+        self.list.filter(self.filter_edit.text())
         base = self.editor.base
         if wanted is not None and self.select_report(wanted, force=wanted == current):
             pass
@@ -194,14 +185,6 @@ class ReportsPage(QWidget):
             task.cancel()
         self.preview.model.clear()
 
-    def _filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            defn = item.data(Qt.ItemDataRole.UserRole)
-            haystack = f"{defn.name} {defn.description or ''}".lower()
-            item.setHidden(bool(needle) and needle not in haystack)
-
     # -- choosing a report ---------------------------------------------------------------------
     def current_name(self) -> str | None:
         return self.editor.base.name or None if self.editor.base.version > 0 else None
@@ -216,15 +199,14 @@ class ReportsPage(QWidget):
         return self.select_report(name)
 
     def select_report(self, name: str, force: bool = False) -> bool:
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            if item.text().lower() == name.lower():
-                if force:
-                    self.editor.mark_clean()
-                self.list.setCurrentItem(item)
-                self.tabs.setCurrentIndex(DEFINITION_TAB)
-                return True
-        return False
+        item = self.list.find(name)
+        if item is None:
+            return False
+        if force:
+            self.editor.mark_clean()
+        self.list.setCurrentItem(item)
+        self.tabs.setCurrentIndex(DEFINITION_TAB)
+        return True
 
     def _current_changed(
         self, item: QListWidgetItem | None, previous: QListWidgetItem | None
@@ -236,9 +218,7 @@ class ReportsPage(QWidget):
             "Unsaved changes",
             f"Discard your changes to {self.editor.base.name or 'the new report'}?",
         ):
-            self.list.blockSignals(True)
-            self.list.setCurrentItem(previous)
-            self.list.blockSignals(False)
+            self.list.set_current_quietly(previous)
             return
         defn: ReportDef = item.data(Qt.ItemDataRole.UserRole)
         self._edit(defn)
@@ -268,10 +248,7 @@ class ReportsPage(QWidget):
             self, "Unsaved changes", f"Discard your changes to {self.editor.base.name}?"
         ):
             return
-        self.list.blockSignals(True)
-        self.list.setCurrentRow(-1)
-        self.list.clearSelection()
-        self.list.blockSignals(False)
+        self.list.set_current_quietly(None)
         self._edit(defn)
         self.editor.mark_new()
         self.tabs.setCurrentIndex(DEFINITION_TAB)
@@ -371,6 +348,13 @@ class ReportsPage(QWidget):
         self.param_dialog = dialog
         dialog.open()
         return dialog
+
+    def _unsaved_metadata_sql(self, defn: ReportDef) -> bool:
+        """A user's own SQL on the metadata database, not the version an administrator saved:
+        only an administrator may run it (as only one may save it)."""
+        if defn.builtin or defn.conid is not None or self.context.user.can("admin", "view"):
+            return False
+        return defn.version == 0 or self.editor.is_modified()
 
     def _start_run(
         self, defn: ReportDef, values: dict[str, Any], dialog: ParameterDialog | None

@@ -144,6 +144,21 @@ class FileStep(Step):
         if self.draft.profile is None and self.draft.path and not self.path_edit.text():
             self.set_path(self.draft.path, self.draft.options)
 
+    def reset(self) -> None:
+        """An empty form with every option on Detect (Start over)."""
+        self.cancel_tasks()
+        self._filling = True
+        try:
+            self.sheet_combo.clear()
+            self._show_options(FileOptions())
+            self.path_edit.clear()
+        finally:
+            self._filling = False
+        set_message(self.detected, "", "info")
+        self.say("")
+        self._show_fields("")
+        self.set_ready(False)
+
     def set_path(self, path: str, options: FileOptions | None = None) -> None:
         """Put a file (and options) in the form and read it."""
         self._filling = True

@@ -157,7 +157,7 @@ class UploadWizard(QWidget):
         self.draft = draft or Draft()
         for step in self.steps:
             step.draft = self.draft
-        self.file_step.path_edit.clear()
+        self.file_step.reset()
         self.load_step.result = None
         self.go(FILE)
 
