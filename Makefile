@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test bench lint screenshots demo clean
+.PHONY: run test test-all bench lint screenshots demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Also the slow reliability and scale tests (SIGKILL/SIGSTOP of services, 1,000 runs,
+# a million log rows): tens of minutes on a laptop.
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -m ""
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/benchmarks

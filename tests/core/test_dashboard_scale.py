@@ -18,7 +18,7 @@ from dms_desktop.core.dashboard import dashboard
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
 
-pytestmark = pytest.mark.pg
+pytestmark = [pytest.mark.pg, pytest.mark.slow]  # a million log rows: `make test-all`
 
 ROWS = 1_000_000
 JOBS = 40

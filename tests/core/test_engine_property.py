@@ -36,7 +36,7 @@ from tests.engine_fixtures import (
     engine_env,
 )
 
-EXAMPLES = 30
+EXAMPLES = 25
 KEYS = ("K1", "K2", "K3", "K4")
 # Attribute positions in a snapshot row (name, city, amount, since, seen).
 TYPE1 = (0, 2, 4)  # name, amount, seen

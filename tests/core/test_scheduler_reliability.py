@@ -47,6 +47,8 @@ from dms_desktop.core.workspace import Workspace, open_workspace
 from tests.engine_fixtures import pg_connection
 from tests.scheduler_fixtures import break_mapping, staging_mappings
 
+pytestmark = pytest.mark.slow  # minutes: `make test-all`
+
 WORKER = Path(__file__).resolve().parents[1] / "scheduler_worker.py"
 START = datetime(2026, 1, 1)  # injected time: in the past, so leases (real time) never wait
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLineEdit
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
 from dms_desktop.core.reports import ReportColumn, ReportDef, ReportParam, ReportTemplate
 from dms_desktop.core.workspace import Workspace
@@ -172,10 +172,26 @@ def previewed(qtbot, reports_page: ReportsPage) -> ReportsPage:  # type: ignore[
 
 
 def test_export_to_each_format_through_the_dialog(
-    qtbot, previewed: ReportsPage, tmp_path: Path, monkeypatch
+    qtbot, main_window: MainWindow, previewed: ReportsPage, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     for fmt in ("csv", "xlsx", "pdf"):
         check_export(qtbot, previewed, tmp_path / f"big.{fmt}", monkeypatch)
+
+    # File › Export on the focused preview exports the report (its titles, typed cells).
+    target = tmp_path / "from_menu.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a: (str(target), ""))
+    main_window.activateWindow()
+    previewed.preview.view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is previewed.preview.view)
+    exporter = main_window.menus.focused_export
+    exporter.update_action()
+    with qtbot.waitSignal(exporter.sig_finished, timeout=20_000) as finished:
+        main_window.menus.export_focused.trigger()
+    assert finished.args[0], finished.args[1]
+    book = load_workbook(target, read_only=True)
+    assert next(book.worksheets[0].iter_rows(values_only=True))[3] == "Rows read"
+    assert book.sheetnames[-1] == "About"  # the report's sheet of parameters
+    book.close()
 
 
 def check_export(qtbot, previewed: ReportsPage, target: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
