@@ -4,7 +4,6 @@ and a constant number of round trips whatever the column count."""
 from __future__ import annotations
 
 import dataclasses
-
 from pathlib import Path
 
 from sqlalchemy import select
