@@ -370,13 +370,12 @@ def test_mapping_problems_are_listed_before_reading(target: Target, tmp_path: Pa
     assert "NOT NULL column id without a default" in message and "Upsert needs a key" in message
 
 
+@pytest.mark.parametrize("target", ["postgresql"], indirect=True)
 def test_postgresql_refused_values_fall_back_to_a_full_report(
     target: Target, tmp_path: Path
 ) -> None:
     """The fast path checks shapes; PostgreSQL judges dates and lengths; a refusal restarts
     the load value by value, which reports every bad row."""
-    if target.backend != "postgresql":
-        pytest.skip("the shape fast path is PostgreSQL's")
     table = target.table()
     rows = [[str(i), "name", "1.50", "2026-01-01"] for i in range(1, 3000)]
     rows[1500][3] = "2026-02-30"

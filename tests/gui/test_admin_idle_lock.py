@@ -123,6 +123,23 @@ def test_a_user_disabled_while_logged_in_is_logged_out(
     assert not main_window.isVisible()
 
 
+def test_the_next_core_call_of_a_disabled_user_logs_the_window_out(
+    qtbot, main_window: MainWindow, ws: Workspace, admin: CurrentUser
+) -> None:  # type: ignore[no-untyped-def]
+    UserService(ws, admin).create_user("deputy", "second administrator", ["Admin"],
+                                       must_change=False)  # fmt: skip
+    deputy = AuthService(ws).login("deputy", "second administrator")
+    UserService(ws, deputy).reset_password(ADMIN, "a temporary one 123")
+    assert admin.session is not None
+    admin.session.interval_s = 0
+    errors: list[BaseException] = []
+    with qtbot.waitSignal(main_window.sig_logout, timeout=10_000):
+        run_in_background(UserService(ws, admin).list_users, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5_000)
+    assert "reset your password" in errors[0].message  # type: ignore[attr-defined]
+    assert main_window.logout_reason == errors[0].message  # type: ignore[attr-defined]
+
+
 def test_about_lists_the_bundled_licences(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     dialog = main_window.menus.show_about()
     assert isinstance(dialog, AboutDialog)

@@ -90,6 +90,13 @@ def test_builtins_are_listed_read_only(qtbot, reports_page: ReportsPage) -> None
     assert page.editor.note.text().startswith("Built-in report")
     assert not page.save_button.isEnabled() and not page.delete_button.isEnabled()
     assert page.run_button.isEnabled() and page.copy_button.isEnabled()
+    assert page.editor.sql_edit.sql_text().startswith("SELECT\n")  # laid out for reading
+
+    qtbot.mouseClick(page.copy_button, Qt.MouseButton.LeftButton)
+    editor = page.editor
+    assert editor.name_edit.text() == "RUN_HISTORY_COPY" and not editor.read_only
+    assert editor.is_modified() and page.save_button.isEnabled()
+    assert editor.definition().params == page.catalog.reports[0].params
 
 
 def test_save_shows_problems_inline_then_saves_and_deletes(

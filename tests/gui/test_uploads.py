@@ -30,8 +30,12 @@ HEADER = ["id", "name", "amount"]
 def warehouse(ws: Workspace, admin: CurrentUser, tmp_path: Path) -> Path:
     path = tmp_path / "dw.db"
     with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE items (id INTEGER NOT NULL, name VARCHAR(10), amount NUMERIC(8,2))")
-    ConnectionService(ws, admin).create(ConnectionDef(name="DW", dbtype="SQLITE", database=str(path)))
+        db.execute(
+            "CREATE TABLE items (id INTEGER NOT NULL, name VARCHAR(10), amount NUMERIC(8,2))"
+        )
+    ConnectionService(ws, admin).create(
+        ConnectionDef(name="DW", dbtype="SQLITE", database=str(path))
+    )
     return path
 
 
@@ -87,7 +91,10 @@ def test_wizard_loads_a_file_and_saves_the_definition(qtbot, page: UploadsPage, 
     qtbot.waitUntil(lambda: step.ready and not step.busy, timeout=WAIT)
     model = step.model
     assert [r.target for r in model.rows] == ["id", "name", "amount"]
-    assert model.index(2, SOURCE).data() == "amount" and "decimal comma" in model.index(2, RULES).data()
+    assert (
+        model.index(2, SOURCE).data() == "amount"
+        and "decimal comma" in model.index(2, RULES).data()
+    )
     model.setData(model.index(0, KEY), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     wizard.next_button.click()
     assert wizard.index == VALIDATION
@@ -107,11 +114,18 @@ def test_wizard_loads_a_file_and_saves_the_definition(qtbot, page: UploadsPage, 
     qtbot.waitUntil(lambda: page.select("ITEMS"), timeout=WAIT)
     saved = UploadService(page.context.ws, page.context.user).get("ITEMS")
     assert saved.columns[0].key and saved.options.delimiter == ";"
+    with qtbot.waitSignal(load.sig_loaded, timeout=WAIT) as rerun:
+        page.run_selected()  # Run now: the saved definition on its newest file
+    assert rerun.args[0].status == "INVALID"  # the same ids again: the key refuses them
+    assert "key 1 is already in the table" in rerun.args[0].errors[0].reason
+    assert not load.load_button.isVisible() and count(warehouse) == 2
 
 
 def test_validation_lists_errors_and_saves_them_all(qtbot, page: UploadsPage, warehouse: Path,
                                                      tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
-    rows = [["1", "far too long a name", "1"], ["x", "b", "2"]] + [[str(i), "n", "x"] for i in range(3, 1200)]
+    rows = [["1", "far too long a name", "1"], ["x", "b", "2"]] + [
+        [str(i), "n", "x"] for i in range(3, 1200)
+    ]
     path = write_csv(tmp_path / "bad.csv", rows, header=HEADER)
     to_mapping(qtbot, page, path, "items")
     wizard = page.wizard
@@ -120,7 +134,9 @@ def test_validation_lists_errors_and_saves_them_all(qtbot, page: UploadsPage, wa
     qtbot.waitUntil(lambda: step.result is not None, timeout=WAIT)
     assert step.result.status == "INVALID" and not wizard.next_button.isEnabled()
     assert step.model.rowCount() == 1000  # the first 1,000 shown
-    assert step.model.index(0, 0).data() == "2" and "characters long" in step.model.index(0, 3).data()
+    assert (
+        step.model.index(0, 0).data() == "2" and "characters long" in step.model.index(0, 3).data()
+    )
     assert "1,199 errors" in step.message.text()
     target = tmp_path / "all-errors.csv"
     step.save_errors(str(target))

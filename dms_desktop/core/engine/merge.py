@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ClauseElement,
     ColumnElement,
     DateTime,
     Executable,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.sql.visitors import iterate
 
 from dms_desktop.core.engine.hashing import row_hash_sql
 from dms_desktop.core.engine.target import END_OF_TIME, UNKNOWN_MEMBER, LoadColumn, LoadShape
@@ -80,21 +82,25 @@ def _update_from(
     target = shape.target
     if shape.dialect != "oracle":
         return update(target).where(_join(shape, stage), where).values(values)
+    # Only the target correlates: the stage must stay in each subquery's FROM.
     correlated = {
-        name: select(value).where(_join(shape, stage)).scalar_subquery()
+        name: select(value).where(_join(shape, stage)).correlate(target).scalar_subquery()
         if _reads_stage(value, stage)
         else value
         for name, value in values.items()
     }
     return (
         update(target)
-        .where(exists(select(literal(1)).where(_join(shape, stage), where)))
+        .where(exists(select(literal(1)).where(_join(shape, stage), where).correlate(target)))
         .values(correlated)
     )
 
 
 def _reads_stage(value: Any, stage: Table) -> bool:
-    return any(getattr(c, "table", None) is stage for c in getattr(value, "base_columns", ()))
+    """Whether an expression reads a staged column anywhere (casts and hashes included)."""
+    if not isinstance(value, ClauseElement):
+        return False
+    return any(getattr(e, "table", None) is stage for e in iterate(value))
 
 
 def _insert_new(shape: LoadShape, stage: Table, only_new: bool) -> Executable:

@@ -25,7 +25,7 @@ from dms_desktop.core.errors import DmsError, ValidationError, describe_db_error
 from dms_desktop.core.mapping.names import fold
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.tasks import TaskCancelled, TaskState
-from dms_desktop.core.uploads import bulk
+from dms_desktop.core.uploads import bulk, keys
 from dms_desktop.core.uploads.model import Issue, TargetColumn, UploadDef, UploadResult
 from dms_desktop.core.uploads.plan import LoadPlan, compile_plan
 from dms_desktop.core.uploads.readers import open_source
@@ -145,7 +145,7 @@ def _load(
         try:
             with conn.begin() as tx:
                 raised = bulk.raise_temp_buffers(conn)
-                bulk.prefer_memory(conn)
+                keys.prefer_memory(conn)
                 for statement in ddl or ():
                     conn.exec_driver_sql(statement)
                 if ddl:
@@ -161,7 +161,7 @@ def _load(
                     and defn.max_rejects == 0
                     and bool(plan.keys)
                     and ddl is None
-                    and bulk.unique_on(conn, target, plan.keys)
+                    and keys.unique_on(conn, target, plan.keys)
                 )
                 if not trusted:
                     _key_checks(conn, run, stage, target, existed=ddl is None)
@@ -183,7 +183,7 @@ def _load(
                     )
                     return
                 if run.drop:
-                    bulk.drop_rows(conn, stage.table, run.drop)
+                    keys.drop_rows(conn, stage.table, run.drop)
                 if run.read == 0:
                     result.notes.append(f"The file has no data rows: {result.table} is unchanged.")
                 elif not _merge(conn, run, stage, target, result, trusted=trusted):
@@ -260,7 +260,7 @@ def _merge(
         with bulk.cancel_watch(conn, run.state):
             counts = bulk.merge(conn, stage.table, target, run.plan.defn.mode, run.plan.keys)
     except DBAPIError as exc:
-        if savepoint is None or not bulk.refused_key(exc):
+        if savepoint is None or not keys.refused_key(exc):
             raise
         savepoint.rollback()
         _key_checks(conn, run, stage, target, existed=True)
@@ -278,22 +278,22 @@ def _merge(
 def _key_checks(
     conn: Connection, run: LoadStream, stage: bulk.Stage, target: Table, *, existed: bool
 ) -> None:
-    keys = run.plan.keys
-    if not keys:
+    names = run.plan.keys
+    if not names:
         return
     if run.state is not None:
         run.state.report(READ_SHARE + 0.02, "Checking keys…")
-    label = ", ".join(keys)
+    label = ", ".join(names)
     skipping = run.plan.defn.max_rejects > 0
     with bulk.cancel_watch(conn, run.state):
-        for number, first, *values in bulk.duplicate_keys(conn, stage.table, keys):
+        for number, first, *values in keys.duplicate_keys(conn, stage.table, names):
             shown = _key_text(values)
             why = f"key {shown} repeats the key of row {stage.row_of(first):,}"
             run.bad([Issue(stage.row_of(number), label, shown, why)], None)
             if skipping:
                 run.drop.append(number)
         if existed and run.plan.defn.mode == "APPEND":
-            for number, *values in bulk.existing_keys(conn, stage.table, target, keys):
+            for number, *values in keys.existing_keys(conn, stage.table, target, names):
                 shown = _key_text(values)
                 why = f"key {shown} is already in the table (upsert would update that row)"
                 run.bad([Issue(stage.row_of(number), label, shown, why)], None)

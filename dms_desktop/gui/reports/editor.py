@@ -29,6 +29,17 @@ METADATA_TEXT = "Metadata database"
 PARAMS_TAB, COLUMNS_TAB, LAYOUT_TAB, OUTPUT_TAB = range(4)
 
 
+def pretty_sql(sql: str, dialect: str) -> str:
+    """A built-in's SQL (compiled by SQLAlchemy on few long lines) laid out for reading."""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    try:
+        return sqlglot.transpile(sql, read=dialect, write=dialect, pretty=True)[0]
+    except (SqlglotError, IndexError, ValueError):
+        return sql
+
+
 def problem_lines(message: str) -> str:
     """check_definition's '; '-joined problems, one per line."""
     parts = [p.strip().rstrip(".") for p in message.split("; ") if p.strip()]
@@ -151,7 +162,9 @@ class ReportEditor(QWidget):
         self.connection_combo.blockSignals(False)
         self._connection_changed()
         self.sql_edit.setReadOnly(False)
-        self.sql_edit.set_sql_text(defn.sql)
+        dialect = self.metadata_dialect if defn.conid is None else self._dialects.get(defn.conid)
+        shown = pretty_sql(defn.sql, dialect or "postgres") if defn.builtin else defn.sql
+        self.sql_edit.set_sql_text(shown)
         self.params_editor.set_params(defn.params)
         self.columns_editor.set_columns(defn.columns)
         self.layout_form.set_template(defn.template)

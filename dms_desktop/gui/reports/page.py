@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dms_desktop.core.errors import ValidationError
 from dms_desktop.core.reports import ParameterError, ReportDef
 from dms_desktop.core.reports.run import local_today
 from dms_desktop.gui.errors import user_message
@@ -237,8 +238,8 @@ class ReportsPage(QWidget):
         if not base.name:
             return
         try:
-            current = self.editor.definition() if not self.editor.read_only else base
-        except Exception:  # noqa: BLE001 - cells it cannot read: copy what was loaded
+            current = self.editor.definition()  # a built-in's SQL as shown, laid out
+        except ValidationError:  # cells it cannot read: copy what was loaded
             current = base
         self._start_new(replace(current, name=f"{base.name}_COPY"[:50], builtin=False, version=0,
                                 updated=None, updated_by=None))  # fmt: skip

@@ -138,6 +138,7 @@ class FileStep(Step):
             spin.valueChanged.connect(lambda _v: self._schedule())
         self.nulls_edit.editingFinished.connect(self._schedule)
         self._filling = False
+        self._columns: list[str] = []  # of the file read last
 
     # -- the draft ------------------------------------------------------------------------
     def enter(self) -> None:
@@ -229,6 +230,10 @@ class FileStep(Step):
         return self._task.busy
 
     def _read(self, profile: FileProfile) -> None:
+        before = self._columns
+        self._columns = list(profile.columns)
+        if before and before != self._columns and self.draft.upload_id is None:
+            self.draft.columns = []  # another layout: map it afresh
         self.draft.path = profile.path
         self.draft.options = profile.options
         self.draft.profile = profile

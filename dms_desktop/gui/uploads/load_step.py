@@ -55,6 +55,7 @@ class LoadStep(Step):
         super().__init__(context, draft, parent)
         self._task, self._save_task = TaskSlot(), TaskSlot()
         self.stop = TaskState()
+        self.saved_run = False  # the run is a saved definition's (Run now), not the wizard's
         self.result: UploadResult | None = None
         self.plan = QLabel(self)
         self.plan.setWordWrap(True)
@@ -125,6 +126,7 @@ class LoadStep(Step):
         """Run a saved definition on its newest file, here (from the list's Run now)."""
         self.plan.setText(f"Running upload {name} on the newest file matching its pattern…")
         self._begin()
+        self.saved_run = True
         self._task.start(
             run_saved, self.context, name, self.stop,
             on_done=self._done, on_error=self._failed, progress=self._progress,
@@ -135,6 +137,7 @@ class LoadStep(Step):
         return self._task.busy
 
     def _begin(self) -> None:
+        self.saved_run = False
         self.stop = TaskState()
         self.result = None
         self.say("")
@@ -178,6 +181,7 @@ class LoadStep(Step):
         else:
             self.say(result.message)
             self.load_button.setEnabled(True)
+            self.load_button.setVisible(not self.saved_run)
         notes = [*result.notes]
         if result.rejects_file:
             notes.append(f"Rejected rows: {result.rejects_file}")
