@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QTableView
@@ -108,13 +107,6 @@ def test_about_dialog_opens(qtbot, main_window: MainWindow) -> None:  # type: ig
     assert dialog.values["Metadata database"].text() == main_window.ws.settings.describe()
     assert dialog.values["Qt"].text().startswith("6.")
     dialog.close()
-
-
-@pytest.mark.parametrize("module", ["export_report"])
-def test_later_actions_are_disabled_and_say_why(main_window: MainWindow, module: str) -> None:
-    action = getattr(main_window.menus, module)
-    assert not action.isEnabled()
-    assert action.toolTip().startswith("Arrives with the ")
 
 
 def test_edit_actions_follow_focus(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
