@@ -1,11 +1,12 @@
-"""Failure semantics: killed, cancelled, bad rows, stale plans, staging left behind.
+"""Failure semantics: killed, cancelled, failed; the target as it was, no staging left behind.
 
 The kill tests run the load in a child process and SIGKILL it at a moment chosen
 deterministically in the middle of the merge: on PostgreSQL the test holds a row lock that
 the "close changed versions" step needs (so that step waits while "update in place" has
 already run in the same transaction); on SQLite the child's md5 function (registered on the
 target connection) blocks at its first call of the insert step. Then the target must be
-exactly as before, its staging gone, and the next run must succeed.
+exactly as before, its staging gone, and the next run must succeed. Bad rows and stale
+plans have their own modules (test_engine_bad_rows, test_engine_plan).
 """
 
 from __future__ import annotations
@@ -25,20 +26,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from dms_desktop.core.engine.plan import stored_plan
-from dms_desktop.core.mapping.repository import MappingService
-from dms_desktop.core.metadata.tables import dms_joberr, dms_jobflw, dms_joblog, dms_prclog
+from dms_desktop.core.metadata.tables import dms_joblog, dms_prclog
 from dms_desktop.core.tasks import TaskState
 from tests.engine_fixtures import (
     ADMIN_PASSWORD,
     CUSTOMER_COLUMNS,
     TARGETS,
     EngineEnv,
-    col,
     customer_columns,
     customer_source,
     engine_env,
-    key,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,144 +269,7 @@ def test_cancelled_run_leaves_the_target_as_it_was(env: EngineEnv) -> None:
     assert env.run("DIM_CUSTOMER").counts.inserted == rows
 
 
-# --- bad rows --------------------------------------------------------------------------------
-
-RAW_DDL = {
-    "sqlite": "CREATE TABLE raw (code TEXT, name TEXT, amount NUMERIC, qty INTEGER, since TEXT)",
-    "postgresql": "CREATE TABLE {t} (code text, name text, amount numeric, qty bigint, since date)",
-}
-GOOD = [("A", "ok", Decimal("1.5"), 1, "2020-01-01"), ("B", "fine", None, None, None)]
-BAD = [
-    (None, "nokey", None, None, None),  # NULL key
-    ("L", "much too long", None, None, None),  # VARCHAR(5)
-    ("N", "num", Decimal("1000.00"), None, None),  # NUMERIC(5,2)
-]
-BAD_PG = [("Q", "qty", None, 3_000_000_000, None)]  # INTEGER (64 bits on SQLite: fits there)
-BAD_SQLITE = [  # SQLite stores anything anywhere: the checks refuse what a type would
-    ("D", "date", None, None, "31/12/2020"),
-    ("W", "word", None, "many", None),
-]
-REASONS = {
-    None: "key is NULL",
-    "L": "too long",
-    "N": "out of range",
-    "Q": "out of range",
-    "D": "not a date",
-    "W": "not a whole number",
-}
-
-
-def raw_mapping(env: EngineEnv, threshold: int | None) -> None:
-    env.source_sql(RAW_DDL[env.kind].format(t=env.s("raw")))
-    env.query("SQL_RAW", f"SELECT code, name, amount, qty, since FROM {env.s('raw')}")
-    env.mapping(
-        "FCT_RAW",
-        "FACT",
-        "SQL_RAW",
-        [
-            key("CODE", "VARCHAR(10)"),
-            col("NAME", "VARCHAR(5)"),
-            col("AMOUNT", "NUMERIC(5,2)"),
-            col("QTY", "INTEGER"),
-            col("SINCE", "DATE"),
-        ],
-        error_threshold=threshold,
-    )
-
-
-def raw_rows(env: EngineEnv, rows: list[tuple[Any, ...]]) -> None:
-    if env.kind == "postgresql":
-        rows = [(*r[:4], date.fromisoformat(r[4]) if r[4] else None) for r in rows]
-    env.replace_rows("raw", ("code", "name", "amount", "qty", "since"), rows)
-
-
-def bad_rows(env: EngineEnv) -> list[tuple[Any, ...]]:
-    return BAD + (BAD_SQLITE if env.kind == "sqlite" else BAD_PG)
-
-
-def test_bad_row_at_threshold_zero_loads_nothing(env: EngineEnv) -> None:
-    raw_mapping(env, None)  # the default threshold: 0
-    raw_rows(env, GOOD)
-    assert env.run("FCT_RAW").counts.inserted == 2
-    before = env.rows("fct_raw")
-    for bad in bad_rows(env):
-        raw_rows(env, [*GOOD, ("C", "new", None, None, None), bad])
-        result = env.run("FCT_RAW")
-        assert result.status == "FAILED", bad
-        assert "1 bad row" in (result.message or "") and REASONS[bad[0]] in (result.message or "")
-        assert "threshold is 0" in (result.message or "")
-        assert env.rows("fct_raw") == before
-
-
-def test_bad_rows_within_the_threshold_are_logged_and_the_rest_loads(env: EngineEnv) -> None:
-    bad = bad_rows(env)
-    raw_mapping(env, len(bad))
-    raw_rows(env, [*GOOD, *bad])
-    result = env.run("FCT_RAW")
-    assert result.ok, result.message
-    assert (result.counts.read, result.counts.rejected, result.counts.inserted) == (
-        2 + len(bad),
-        len(bad),
-        2,
-    )
-    assert sorted(r["code"] for r in env.rows("fct_raw")) == ["A", "B"]
-    with env.ws.engine.connect() as conn:
-        errors = conn.execute(
-            select(
-                dms_joberr.c.errtyp, dms_joberr.c.errkey, dms_joberr.c.errcol, dms_joberr.c.errmsg
-            ).where(dms_joberr.c.prclogid == result.prclogid)
-        ).all()
-    assert len(errors) == len(bad)
-    found = {e.errkey: (e.errcol, e.errmsg) for e in errors}
-    assert found[""][0] == "code" and "key is NULL" in found[""][1]
-    assert found["L"][0] == "name" and "'much too long'" in found["L"][1]
-    assert found["N"][0] == "amount" and "out of range" in found["N"][1]
-    for code, (column, message) in found.items():
-        assert REASONS[code or None] in message, (code, column, message)
-    if env.kind == "sqlite":
-        assert (found["D"][0], found["W"][0]) == ("since", "qty")
-    else:
-        assert found["Q"][0] == "qty"
-    assert {e.errtyp for e in errors} == {"REJECTED"}
-
-    # One more bad row than the threshold: the run fails and loads nothing.
-    raw_rows(
-        env, [*GOOD, ("C", "new", None, None, None), *bad, ("LL", "far too long", None, None, None)]
-    )
-    before = env.rows("fct_raw")
-    failed = env.run("FCT_RAW")
-    assert failed.status == "FAILED" and f"{len(bad) + 1} bad rows" in (failed.message or "")
-    assert env.rows("fct_raw") == before
-
-
-# --- stale plans, staging --------------------------------------------------------------------
-
-
-def test_changed_mapping_is_recompiled(env: EngineEnv) -> None:
-    customer_source(env)
-    first = env.mapping("DIM_CUSTOMER", "DIMENSION", "SQL_CUSTOMER", customer_columns())
-    env.replace_rows("customer", CUSTOMER_COLUMNS, [R1, R2])
-    assert env.run("DIM_CUSTOMER").ok
-    assert env.run("DIM_CUSTOMER").ok  # same mapping: the plan is kept
-
-    changed = MappingService(env.ws, env.admin).get("DIM_CUSTOMER")
-    changed.columns[1].logic = "upper(name)"
-    second = MappingService(env.ws, env.admin).save(changed)
-    assert second.mapid != first.mapid
-    result = env.run("DIM_CUSTOMER")
-    assert result.ok and result.counts.updated == 2, result.message
-    assert sorted(r["name"] for r in env.rows("dim_customer")) == ["ADA", "BOB"]
-    with env.ws.engine.connect() as conn:
-        plans = conn.execute(
-            select(dms_jobflw.c.mapid, dms_jobflw.c.curflg, dms_jobflw.c.dwlogic)
-            .where(dms_jobflw.c.mapref == "DIM_CUSTOMER")
-            .order_by(dms_jobflw.c.jobflwid)
-        ).all()
-    assert [(p.mapid, p.curflg) for p in plans] == [(first.mapid, "N"), (second.mapid, "Y")]
-    assert "upper" in plans[1].dwlogic.lower() and "upper" not in plans[0].dwlogic.lower()
-    shown = stored_plan(env.ws, env.admin, "DIM_CUSTOMER")
-    assert shown.mapid == second.mapid and shown.version == second.version
-    assert any(name == "insert new keys and versions" for name, _sql in shown.steps)
+# --- staging --------------------------------------------------------------------------------
 
 
 def test_a_failed_run_leaves_no_staging_and_the_next_run_succeeds(env: EngineEnv) -> None:
@@ -421,26 +281,6 @@ def test_a_failed_run_leaves_no_staging_and_the_next_run_succeeds(env: EngineEnv
     assert temp_stages(env) == [] and not env.has_table("dim_customer")
     env.replace_rows("customer", CUSTOMER_COLUMNS, [R1])
     assert env.run("DIM_CUSTOMER").counts.inserted == 1
-
-
-def test_a_value_the_target_cannot_convert_fails_with_the_reason(env: EngineEnv) -> None:
-    raw_mapping(env, 5)
-    env.mapping(
-        "FCT_DATES",
-        "FACT",
-        "SQL_RAW",
-        [key("CODE", "VARCHAR(10)"), col("SINCE", "DATE", "name")],
-        error_threshold=5,
-    )
-    raw_rows(env, [("A", "31/12/2020", None, None, None)])
-    result = env.run("FCT_DATES")
-    if env.kind == "postgresql":  # COPY refuses the whole transfer, with the database's words
-        assert result.status == "FAILED"
-        assert "date" in (result.message or "").lower(), result.message
-        assert "31/12/2020" in (result.message or ""), result.message
-        assert not env.has_table("fct_dates")
-    else:  # SQLite: a checked bad row, within the threshold
-        assert result.ok and (result.counts.rejected, result.counts.inserted) == (1, 0)
 
 
 def test_cancel_during_the_merge_stops_the_statement(

@@ -1,11 +1,17 @@
-"""Every statement of a load compiles for every target dialect, Oracle included (no server here).
+"""Plans: every statement compiles for every target dialect (Oracle included: no server here),
+and a changed mapping is recompiled, never run from a stale plan.
 
-Built from a mapping alone (no database): the staging table, the bad-row rules, the lookups,
-the merge steps of each target type (first load and incremental), the duplicate-key query.
+The compile test builds from a mapping alone (no database): the staging table, the bad-row
+rules, the lookups, the merge steps of each target type (first load and incremental), the
+duplicate-key query.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +21,20 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from dms_desktop.core.engine import checks, merge
 from dms_desktop.core.engine.hashing import canonical_value, row_hash
+from dms_desktop.core.engine.plan import stored_plan
 from dms_desktop.core.engine.target import load_shape
 from dms_desktop.core.engine.transfer import staging_table
 from dms_desktop.core.mapping.model import Mapping, MappingColumn
+from dms_desktop.core.mapping.repository import MappingService
+from dms_desktop.core.metadata.tables import dms_jobflw
+from tests.engine_fixtures import (
+    CUSTOMER_COLUMNS,
+    TARGETS,
+    EngineEnv,
+    customer_columns,
+    customer_source,
+    engine_env,
+)
 
 DIALECTS = {
     "oracle": oracle.dialect(),
@@ -107,3 +124,43 @@ def test_char_values_hash_without_their_padding() -> None:
     assert canonical_value("ab   ", "char") == "ab" == canonical_value("ab", "char")
     assert canonical_value("ab   ", "text") == "ab   "
     assert row_hash(["ab  "], ["char"]) == row_hash(["ab"], ["char"])
+
+
+# --- a changed mapping --------------------------------------------------------------------
+
+R1 = ("C1", "Ada", "London", Decimal("10.50"), date(2020, 1, 1), None)
+R2 = ("C2", "Bob", "Paris", Decimal("3"), None, None)
+
+
+@pytest.fixture(params=TARGETS)
+def env(request: pytest.FixtureRequest, tmp_path: Path, dms_home: Path) -> Iterator[EngineEnv]:
+    pg = request.getfixturevalue("pg_database") if request.param == "postgresql" else None
+    with engine_env(request.param, tmp_path / "eng", pg) as e:
+        yield e
+
+
+def test_changed_mapping_is_recompiled(env: EngineEnv) -> None:
+    customer_source(env)
+    first = env.mapping("DIM_CUSTOMER", "DIMENSION", "SQL_CUSTOMER", customer_columns())
+    env.replace_rows("customer", CUSTOMER_COLUMNS, [R1, R2])
+    assert env.run("DIM_CUSTOMER").ok
+    assert env.run("DIM_CUSTOMER").ok  # same mapping: the plan is kept
+
+    changed = MappingService(env.ws, env.admin).get("DIM_CUSTOMER")
+    changed.columns[1].logic = "upper(name)"
+    second = MappingService(env.ws, env.admin).save(changed)
+    assert second.mapid != first.mapid
+    result = env.run("DIM_CUSTOMER")
+    assert result.ok and result.counts.updated == 2, result.message
+    assert sorted(r["name"] for r in env.rows("dim_customer")) == ["ADA", "BOB"]
+    with env.ws.engine.connect() as conn:
+        plans = conn.execute(
+            select(dms_jobflw.c.mapid, dms_jobflw.c.curflg, dms_jobflw.c.dwlogic)
+            .where(dms_jobflw.c.mapref == "DIM_CUSTOMER")
+            .order_by(dms_jobflw.c.jobflwid)
+        ).all()
+    assert [(p.mapid, p.curflg) for p in plans] == [(first.mapid, "N"), (second.mapid, "Y")]
+    assert "upper" in plans[1].dwlogic.lower() and "upper" not in plans[0].dwlogic.lower()
+    shown = stored_plan(env.ws, env.admin, "DIM_CUSTOMER")
+    assert shown.mapid == second.mapid and shown.version == second.version
+    assert any(name == "insert new keys and versions" for name, _sql in shown.steps)

@@ -88,6 +88,10 @@ def _definition(ws: Workspace, actor: CurrentUser, report: str | ReportDef) -> R
         extra = EXTRA_PERMISSION.get(report.name) if report.builtin else None
         if extra is not None:
             actor.require(*extra)
+        if not report.builtin and report.conid is None:
+            # An unsaved definition is arbitrary SQL: on the metadata database (accounts,
+            # secrets) only administrators may run it, as only they may save one.
+            actor.require("admin", "view")
         return report
     return ReportService(ws, actor).get(report)
 
