@@ -315,3 +315,138 @@ def _write(path: Path, tables: dict[str, list[Row]]) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+class SnapshotStats(NamedTuple):
+    moved: int  # customers with a new city/region (type 2 history in DIM_CUSTOMER)
+    resegmented: int  # customers in a new segment (type 2)
+    renamed: int  # customers with a new e-mail address (type 1: overwritten in place)
+    new_customers: int
+    repriced: int  # products of one category whose list price rose (type 1 in DIM_PRODUCT)
+    new_orders: int
+
+
+SNAPSHOT_TWO_DAY = date(2026, 11, 1)  # the day after END: the ERP as it looked a month later
+REPRICED_CATEGORY = "Electronics"
+
+
+def apply_second_snapshot(path: Path, *, seed: int = 20261201) -> SnapshotStats | None:
+    """Turn the demo ERP into its second snapshot, a month later; None if it already is.
+
+    Shows SCD2 history after a second load: customers move (city and region are type 2 in
+    DIM_CUSTOMER, so each gets a closed and a current version), change segment (type 2) or
+    e-mail (type 1, overwritten), new customers sign up, Electronics list prices rise 7 %
+    (DIM_PRODUCT is type 1) and November's orders arrive. One transaction; a marker table
+    makes a second call a no-op, so ``dms init --demo`` can be repeated.
+    """
+    rng = Random(seed)
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("CREATE TABLE IF NOT EXISTS erp_snapshot (version INTEGER PRIMARY KEY)")
+        if con.execute("SELECT 1 FROM erp_snapshot WHERE version = 2").fetchone():
+            con.execute("ROLLBACK")
+            return None
+        count = con.execute("SELECT MAX(customer_id) FROM customers").fetchone()[0]
+        ids = rng.sample(range(1, count + 1), min(count, 330))
+        moved, resegmented, renamed = ids[:150], ids[150:210], ids[210:]
+        for cid in moved:
+            region = rng.choices(range(len(REGIONS)), REGION_WEIGHTS)[0]
+            city = rng.choice(REGIONS[region][2])
+            con.execute(
+                "UPDATE customers SET city = ?, region_id = ? WHERE customer_id = ?",
+                (city, region + 1, cid),
+            )
+        for cid in resegmented:
+            con.execute(
+                "UPDATE customers SET segment = CASE segment WHEN 'Consumer' THEN "
+                "'Small Business' ELSE 'Corporate' END WHERE customer_id = ?",
+                (cid,),
+            )
+        for cid in renamed:
+            con.execute(
+                "UPDATE customers SET email = REPLACE(email, '@', '.new@') WHERE customer_id = ?",
+                (cid,),
+            )
+        new_customers = 200
+        for cid in range(count + 1, count + new_customers + 1):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            region = rng.choices(range(len(REGIONS)), REGION_WEIGHTS)[0]
+            segment = rng.choices(list(SEGMENTS), [s[0] for s in SEGMENTS.values()])[0]
+            created = SNAPSHOT_TWO_DAY + timedelta(rng.randrange(29))
+            con.execute(
+                "INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                (
+                    cid,
+                    f"C{cid:06d}",
+                    first,
+                    last,
+                    f"{_ascii(first)}.{_ascii(last)}{cid}@example.com",
+                    rng.choice(REGIONS[region][2]),
+                    region + 1,
+                    segment,
+                    created.isoformat(),
+                ),
+            )
+        repriced = con.execute(
+            "UPDATE products SET unit_price = ROUND(unit_price * 1.07, 2) WHERE category_id = "
+            "(SELECT category_id FROM product_categories WHERE category_name = ?)",
+            (REPRICED_CATEGORY,),
+        ).rowcount
+        new_orders = _november_orders(con, rng, count + new_customers)
+        con.execute("INSERT INTO erp_snapshot (version) VALUES (2)")
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return SnapshotStats(
+        len(moved), len(resegmented), len(renamed), new_customers, repriced, new_orders
+    )
+
+
+def _november_orders(con: sqlite3.Connection, rng: Random, customers: int) -> int:
+    """A month of new orders (about as many as October had) at today's prices."""
+    (order_id,) = con.execute("SELECT MAX(order_id) FROM orders").fetchone()
+    live = con.execute(
+        "SELECT product_id, unit_price FROM products WHERE is_discontinued = 0"
+    ).fetchall()
+    per_year = con.execute(
+        "SELECT COUNT(*) FROM orders WHERE order_date >= ?", (date(2026, 1, 1).isoformat(),)
+    ).fetchone()[0]
+    wanted = 650
+    for _ in range(wanted):
+        order_id += 1
+        day = SNAPSHOT_TWO_DAY + timedelta(rng.randrange(28))
+        cid = rng.randint(1, customers)
+        per_year += 1
+        country = con.execute(
+            "SELECT r.country FROM customers c JOIN regions r ON r.region_id = c.region_id "
+            "WHERE c.customer_id = ?",
+            (cid,),
+        ).fetchone()[0]
+        currency = CURRENCY[country]
+        con.execute(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                order_id,
+                f"SO-2026-{per_year:06d}",
+                cid,
+                day.isoformat(),
+                rng.choices(("OPEN", "SHIPPED"), (2, 3))[0],
+                rng.choice(CHANNELS),
+                currency,
+            ),
+        )
+        lines = rng.sample(live, min(len(live), rng.choices(LINE_COUNTS, LINE_COUNT_WEIGHTS)[0]))
+        con.executemany(
+            "INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (order_id, no, pid, rng.choice(CONSUMER_QUANTITIES), price, "0.00")
+                for no, (pid, list_price) in enumerate(lines, start=1)
+                for price in [str((Decimal(str(list_price)) * FX[currency]).quantize(CENT))]
+            ],
+        )
+    return wanted

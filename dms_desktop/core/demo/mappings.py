@@ -17,13 +17,11 @@ from dms_desktop.core.mapping.ddl import apply_ddl
 from dms_desktop.core.mapping.model import Mapping, MappingColumn
 from dms_desktop.core.mapping.repository import MappingService
 from dms_desktop.core.mapping.validate import validate_mapping
-from dms_desktop.core.security.permissions import ACTIONS, MODULES, CurrentUser
+from dms_desktop.core.security.permissions import service_user
 from dms_desktop.core.sqlstore.service import SqlService
 from dms_desktop.core.workspace import Workspace
 
-SEEDER = CurrentUser(
-    0, "dms init --demo", ("Admin",), frozenset((m, a) for m in MODULES for a in ACTIONS)
-)
+SEEDER = service_user("dms init --demo")  # every grant, like the service
 
 DEMO_SQL: tuple[tuple[str, str, str], ...] = (
     (

@@ -1,6 +1,6 @@
-"""The demo workspace: a generated ERP source, a warehouse target, a documented demo login.
-
-Later modules add their demo rows (SQL, mappings, jobs, reports, uploads) here.
+"""The demo workspace: a generated ERP source, a warehouse target, a documented demo login,
+managed SQL and mappings, chained daily jobs with their run history, a report and two upload
+definitions with their sample files. Every part adds only what is missing.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from sqlalchemy import func, select
 
 from dms_desktop.core.clock import utcnow
 from dms_desktop.core.demo.erp import build_demo_erp
-from dms_desktop.core.demo.mappings import seed_demo_mappings
+from dms_desktop.core.demo.jobs import seed_demo_jobs
+from dms_desktop.core.demo.mappings import SEEDER, seed_demo_mappings
 from dms_desktop.core.metadata.engine import write_tx
 from dms_desktop.core.metadata.tables import dms_dbcondtls, users
+from dms_desktop.core.reports.demo import demo_reports
 from dms_desktop.core.security.users import create_user_row
 from dms_desktop.core.settings import Settings
+from dms_desktop.core.uploads.demo import demo_uploads
 from dms_desktop.core.workspace import Workspace, open_workspace
 
 DEMO_USER = "demo"
@@ -68,4 +71,7 @@ def create_demo_workspace(settings: Settings) -> Workspace:
     if has_demo_user:
         ws.set_param("WORKSPACE", "DEMO_USER", DEMO_USER, "Login of the demo workspace")
     seed_demo_mappings(ws, DEMO_ERP_CONNECTION, DEMO_DW_CONNECTION)
+    seed_demo_jobs(ws, erp)
+    demo_reports(ws, SEEDER, DEMO_DW_CONNECTION)
+    demo_uploads(ws, SEEDER, DEMO_DW_CONNECTION)
     return ws
