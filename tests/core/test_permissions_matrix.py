@@ -45,9 +45,9 @@ from tests.core.admin_support import denials, quick_user, role_users
 from tests.core.mapping_support import MapperEnv, mapper_env
 
 BASE = "STG_ORDER_LINES"
-# Checks the services make today where the matrix has a dedicated right: run_mapping and
-# run_now require "jobs.create" until their owners switch to "jobs.run" (see the admin
-# report). With the default roles both give the same answer; the stand-alone test shows it.
+# Checks the services make today where the matrix has a dedicated right: run_mapping
+# requires "jobs.create" until its owner switches to "jobs.run" (JobService.run_now and
+# cancel check "jobs.run"; see the admin report). With the default roles both give the same answer; the stand-alone test shows it.
 STILL_CHECKED_AS = {"jobs.run": "jobs.create"}
 
 
@@ -193,6 +193,16 @@ CASES: list[Case] = [
          lambda e, u, job: JobService(e.ws, u).delete(job)),
     Case("JobService.run_now", "jobs", "run", _job,
          lambda e, u, job: JobService(e.ws, u).run_now(job)),
+    Case("JobService.cancel", "jobs", "run",
+         lambda e: JobService(e.ws, e.admin).run_now(_job(e)),
+         lambda e, u, prcreqid: JobService(e.ws, u).cancel(prcreqid)),
+    Case("JobService.edit", "jobs", "edit", _job,
+         lambda e, u, job: JobService(e.ws, u).edit(job, retries=2, description="edited")),
+    Case("JobService.create_report_job", "jobs", "create",
+         lambda e: ReportService(e.ws, e.admin).save(
+             ReportDef(f"RJ{e.n()}", "SELECT 1 AS one", conid=e.mapper.erp.conid,
+                       output_folder=str(e.folder / "out"), output_format="csv")),
+         lambda e, u, d: JobService(e.ws, u).create_report_job(f"JR{e.n()}", d.name)),
     # reports
     Case("ReportService.save", "reports", "create", nothing,
          lambda e, u, _: ReportService(e.ws, u).save(
@@ -281,6 +291,9 @@ try:
              lambda e, u, d: UploadService(e.ws, u).record_run(d.name, "SUCCESS")),
         Case("run_upload", "uploads", "create", _upload_file,
              lambda e, u, a: run_upload(e.ws, u, a[0], a[1])),
+        Case("JobService.create_upload_job", "jobs", "create", _upload,
+             lambda e, u, d: JobService(e.ws, u).create_upload_job(
+                 f"JU{e.n()}", d.name, str(e.folder / "incoming" / "*.csv"))),
     ]  # fmt: skip
 except ImportError:  # pragma: no cover - before the uploads module
     pass
@@ -291,7 +304,7 @@ READ_ONLY = {
     "ParamService": {"get", "list"},
     "ConnectionService": {"engine", "engine_and_dialect", "get", "list_connections",
                           "require_reachable", "test", "usages"},
-    "JobService": {"get", "history", "list_jobs"},
+    "JobService": {"get", "history", "list_jobs", "steps_history"},
     "MappingService": {"get", "list_mappings", "versions"},
     "ReportService": {"builtins", "get", "list", "versions"},
     "RoleService": {"connection_choices", "get", "list_roles"},
@@ -407,12 +420,6 @@ RIGHTS_ALONE: list[tuple[str, str, Call]] = [
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-@pytest.mark.xfail(
-    reason="run_now/run_mapping check jobs.create and export_report reports.view until their "
-    "owners apply the one-line changes of the admin report",
-    raises=(AssertionError, pytest.fail.Exception),
-    strict=False,
-)
 def test_run_and_export_rights_stand_alone(env: Env) -> None:
     """A role with the right alone (run without create; view without export) is served by
     the matrix: run_now, run_mapping and export_report follow "run" and "export"."""

@@ -184,6 +184,7 @@ def export_report(
         raise ValidationError(f"Export a report to csv, xlsx or pdf, not '{fmt}'.")
     path = Path(path)
     defn = _definition(ws, actor, report)
+    actor.require("reports", "export")
     values = resolve_params(defn, params, today or local_today(ws))
     _check_folder(path.parent)
     logo = _logo(defn)

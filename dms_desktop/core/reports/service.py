@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, select
 
 from dms_desktop.core.clock import utcnow
-from dms_desktop.core.errors import AlreadyExists, NotFound, PermissionDenied, ValidationError
+from dms_desktop.core.errors import AlreadyExists, NotFound, ValidationError
 from dms_desktop.core.metadata.engine import write_tx
 from dms_desktop.core.metadata.tables import dms_dbcondtls, dms_rpt
 from dms_desktop.core.reports.builtin import BUILTIN_NAMES, EXTRA_PERMISSION, builtin_reports
@@ -181,10 +181,12 @@ class ReportService:
             )
         if not is_query(strip_statement(defn.sql), self._dialect(defn)):
             raise ValidationError("A report runs one query (SELECT or WITH ... SELECT).")
-        if defn.conid is None and not self.actor.can("admin", "view"):
-            raise PermissionDenied(
-                "Only administrators may save a report on the metadata database (it can read "
-                "accounts and secrets): choose a connection, or use a built-in report."
+        if defn.conid is None:
+            self.actor.require(
+                "admin",
+                "view",
+                why="Only administrators may save a report on the metadata database (it can "
+                "read accounts and secrets): choose a connection, or use a built-in report.",
             )
         values = _values(defn)
         now = utcnow()

@@ -105,13 +105,15 @@ class CurrentUser:
             f"(your roles: {', '.join(self.live_roles) or 'none'})"
         )
 
-    def require(self, module: str, action: str) -> None:
+    def require(self, module: str, action: str, why: str | None = None) -> None:
+        """Raise PermissionDenied (audited) unless the user holds the right; ``why`` replaces
+        the generic message where the reason needs saying."""
         if not applies(module, action):
             raise ValueError(f"unknown permission {module}.{action}")  # a bug, not the user's
         if self.session is not None:
             self.session.check()
         if not self.can(module, action):
-            message = (
+            message = why or (
                 f"{self.username} ({', '.join(self.live_roles) or 'no role'}) may not {action} "
                 f"in {MODULE_TITLES[module]}: ask an administrator for a role that allows it."
             )
