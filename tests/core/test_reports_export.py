@@ -278,6 +278,14 @@ def test_scheduled_render_writes_the_pattern(
         render_scheduled(workspace, admin, DEMO_REPORT, datetime(2025, 2, 28, 6, 0))
     from dataclasses import replace
 
+    from dms_desktop.core.admin.params import ParamService
+
+    # the workspace-wide default folder (System configuration) serves a definition without one
+    ParamService(workspace, admin).set("REPORTS.OUTPUT_FOLDER", str(out / "default"))
+    service.save(replace(defn, output_format="csv"))
+    written = render_scheduled(workspace, admin, DEMO_REPORT, datetime(2025, 2, 28, 6, 0))
+    assert written.parent == out / "default" and written.stat().st_size > 0
+
     service.save(
         replace(
             defn,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from dms_desktop.core import clock
+from dms_desktop.core.admin.config import setting
 from dms_desktop.core.errors import DmsError, ValidationError
 from dms_desktop.core.reports.builtin import EXTRA_PERMISSION
 from dms_desktop.core.reports.formats import OutputColumn, output_columns
@@ -282,11 +284,16 @@ def render_scheduled(
 ) -> Path:
     """The scheduler's hook for a report job: render ``name`` as of the firing ``when``.
 
+    A definition without an output folder of its own writes to REPORTS.OUTPUT_FOLDER.
     Parameters take their defaults, relative dates counted from the local date of ``when``
     (naive UTC); the file goes to the definition's output folder (created if missing) under
     its file name pattern, replacing a file of the same name. Returns the file written.
     """
     defn = ReportService(ws, actor).get(name)
+    if not defn.output_folder:  # the workspace-wide default folder (System configuration)
+        default = setting(ws, "REPORTS.OUTPUT_FOLDER")
+        if default:
+            defn = replace(defn, output_folder=str(default))
     local = local_today(ws, when)
     target = scheduled_path(defn, when, local)
     try:
