@@ -9,12 +9,12 @@ from pathlib import Path
 from sqlalchemy import func, inspect, select, text
 
 from dms_desktop.core.connections.service import ConnectionService
+from dms_desktop.core.demo.jobs import GENERATED, HISTORY_DAYS
 from dms_desktop.core.demo.mappings import SEEDER
 from dms_desktop.core.demo.seed import DEMO_DW_CONNECTION, create_demo_workspace
+from dms_desktop.core.jobs.service import JobService
 from dms_desktop.core.mapping.repository import MappingService
 from dms_desktop.core.mapping.validate import validate_mapping
-from dms_desktop.core.demo.jobs import GENERATED, HISTORY_DAYS
-from dms_desktop.core.jobs.service import JobService
 from dms_desktop.core.metadata.tables import dms_mapr, dms_maprsql, dms_prclog
 from dms_desktop.core.settings import load_settings
 from dms_desktop.core.sqlstore.service import SqlService

@@ -78,7 +78,7 @@ def test_postgres_streams_from_a_server_side_cursor(pg_engine: Engine) -> None:
     )
     run.start()
     first = run.fetch(500)
-    assert time.perf_counter() - started < 3
+    assert time.perf_counter() - started < 10  # client-side: minutes and gigabytes
     assert [c.name for c in run.columns] == ["n", "h"] and run.columns[0].type == "integer"
     assert len(first) == 500 and first[0][0] == 1 and not run.exhausted
     assert run.fetch(500)[0][0] == 501
