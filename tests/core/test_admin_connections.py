@@ -59,6 +59,10 @@ def test_sql_runs_only_on_granted_connections(env: MapperEnv) -> None:
     with pytest.raises(PermissionDenied, match="may not use connection DW"):
         service.engine_and_dialect(env.dw.conid)  # type: ignore[arg-type]
     assert denials(env.ws, "nina") == ["connection DW", "connection DW"]
+    # testing a stored connection opens it with the stored password: granted ones only
+    assert service.test("ERP").ok
+    with pytest.raises(PermissionDenied, match="may not use connection DW"):
+        service.test("DW")
     assert usable_connections(env.ws, nina) == {env.erp.conid}
     # managed SQL validation reaches its connection through the same check
     SqlService(env.ws, env.admin).save("SQL_DW", "SELECT 1 AS one", env.dw.conid)

@@ -320,7 +320,7 @@ EXEMPT = {
     "AuthService": "logs users in: acts before there is a user (audited in login_audit_log)",
     "SchedulerService": "runs as the scheduler service identity what users queued",
     "MappingService.save_on": "save inside the caller's transaction: save's own check",
-    "MappingService.mark_validated": "bookkeeping of validate_mapping (checked: mapper view)",
+    "MappingService.mark_validated": "bookkeeping of validate_mapping (checks mapper edit)",
     "render_scheduled": "the scheduler's report hook, as the service identity",
     "run_upload_definition": "wrapper of UploadService.get + run_upload (both checked)",
 }

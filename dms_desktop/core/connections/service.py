@@ -295,6 +295,9 @@ class ConnectionService:
         if not isinstance(defn, ConnectionDef):
             defn = self.get(defn)
         check_definition(defn)
+        if password is KEEP and defn.conid:
+            # the stored password opens the server: only for roles granted this connection
+            check_connection_access(self.ws, self.actor, defn.conid, defn.name)
         if password is KEEP:
             password = self._password(defn.conid) if defn.conid else None
         engine = build_engine(

@@ -301,6 +301,7 @@ class MappingService:
 
     def mark_validated(self, mapid: int, ok: bool) -> None:
         """LGVRFYFLG on the version that was validated (no new version)."""
+        self.actor.require("mapper", "edit")
         with write_tx(self.ws.engine) as conn:
             now = clock.utcnow()
             conn.execute(
