@@ -21,7 +21,6 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -32,14 +31,10 @@ sys.path.insert(0, str(ROOT))
 from admin_shots import admin_shots, prepare_admin  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
-from report_shots import (  # noqa: E402
-    dashboard_shots,
-    load_demo_warehouse,
-    report_shots,
-    sample_history,
-)
+from report_shots import dashboard_shots, report_shots  # noqa: E402
 from scheduler_shots import prepare_jobs, scheduler_shots, tray_shots  # noqa: E402
 from upload_shots import upload_shots  # noqa: E402
+from welcome_shots import help_shots, welcome_shots  # noqa: E402
 
 OUT = ROOT / "screenshots"
 WINDOW_SIZE = (1280, 800)
@@ -59,36 +54,6 @@ def save(widget: QWidget, name: str) -> Path:
         raise SystemExit(f"could not write {path}")
     print(f"wrote {path.relative_to(ROOT)}")
     return path
-
-
-def sample_runs(ws) -> None:  # type: ignore[no-untyped-def]
-    from dms_desktop.core.metadata.engine import write_tx
-    from dms_desktop.core.metadata.tables import dms_prclog
-
-    start = datetime(2026, 11, 28, 2, 0, 0)
-    rows = [
-        ("STG_ORDERS", "SUCCESS", 0, 42, 184_220, 0),
-        ("DIM_CUSTOMER", "SUCCESS", 2, 95, 1_204, 311),
-        ("DIM_PRODUCT", "SUCCESS", 4, 18, 36, 12),
-        ("FACT_SALES", "FAILED", 5, 64, 0, 0),
-        ("FACT_SALES", "SUCCESS", 30, 388, 652_871, 0),
-        ("AGG_SALES_MONTH", "RUNNING", 40, None, None, None),
-    ]
-    with write_tx(ws.engine) as conn:
-        for mapref, status, minute, seconds, inserted, updated in rows:
-            started = start + timedelta(minutes=minute)
-            conn.execute(
-                dms_prclog.insert().values(
-                    mapref=mapref,
-                    status=status,
-                    strtdt=started,
-                    enddt=started + timedelta(seconds=seconds) if seconds is not None else None,
-                    insrows=inserted,
-                    updrows=updated,
-                    trgtyp="SCHEDULE",
-                    message="Illustration for the screenshots",
-                )
-            )
 
 
 REVENUE_SQL = """-- Revenue by region and year, invoiced and shipped orders
@@ -323,9 +288,7 @@ def main() -> int:
         settings = load_settings()
         setup_logging(settings)
         ws = create_demo_workspace(settings)
-        sample_history(ws)  # a month of runs for the Dashboard
-        sample_runs(ws)
-        load_demo_warehouse(ws)  # the loads the demo report reads (before SQL_CUSTOMERS v2)
+        # The demo brings its jobs, two real runs of the chain and a month of run history.
         sample_queries(ws)
         prepare_jobs(ws)
         from dms_desktop.gui import prefs
@@ -366,6 +329,7 @@ def main() -> int:
         first.show()
         save(first, "first_run")
         first.close()
+        welcome_shots(home, save, wait_for)
 
         user = AuthService(ws).login(DEMO_USER, DEMO_PASSWORD)
         prepare_admin(ws, user)
@@ -393,6 +357,7 @@ def main() -> int:
         report_shots(window, home, save, wait_for, settle)
         dashboard_shots(window, save, wait_for, settle)
         upload_shots(window, home, save, wait_for, settle)
+        help_shots(window, save)
 
         window.set_theme("dark")
         wait_for_background_tasks()

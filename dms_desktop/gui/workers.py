@@ -92,9 +92,13 @@ class _Runnable(QRunnable):
             else:
                 result = self._fn(*self._args)
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
-            task._sig_result.emit(False, exc)
+            ok, value = False, exc
         else:
-            task._sig_result.emit(True, result)
+            ok, value = True, result
+        try:
+            task._sig_result.emit(ok, value)
+        except RuntimeError:  # the task's owner (a closed window) is gone: nobody to tell
+            log.debug("task %s finished after its owner was deleted", task.name)
 
 
 def run_in_background(

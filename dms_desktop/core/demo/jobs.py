@@ -22,6 +22,7 @@ from dms_desktop.core import clock
 from dms_desktop.core.demo.erp import apply_second_snapshot
 from dms_desktop.core.demo.mappings import SEEDER
 from dms_desktop.core.errors import NotFound
+from dms_desktop.core.jobs import frequency, queue
 from dms_desktop.core.jobs.service import JobService, ScheduleSpec
 from dms_desktop.core.metadata.engine import write_tx
 from dms_desktop.core.metadata.tables import dms_joblog, dms_prclog, dms_prcreq
@@ -83,15 +84,30 @@ def seed_demo_jobs(ws: Workspace, erp: Path) -> None:
         ).scalar_one()
     if ran:
         return
-    _write_history(ws, ids, clock.utcnow())
-    _run_chain(ws, jobs)
-    apply_second_snapshot(erp)
-    _run_chain(ws, jobs)
+    # The nightly firing that fell last (today's 02:00, or yesterday's before then) is the
+    # first real run, queued as the schedule would have: the scheduler then sees it as
+    # done, not missed. The generated month ends the night before.
+    first = DEMO_JOBS[0]
+    rule = frequency.make_rule(
+        first.schedule.frequency, hour=first.schedule.hour, minute=first.schedule.minute,
+        zone=jobs.zone,
+    )  # fmt: skip
+    now = clock.utcnow()
+    last_night = frequency.last_firing(rule, now, now - timedelta(days=2))[-1]
+    _write_history(ws, ids, last_night)
+    jobid, jobschid = ids[first.name]
+    with write_tx(ws.engine) as conn:
+        queue.enqueue(
+            conn, jobid, jobschid, last_night, reqtyp="SCHEDULE", requested_by="dms init --demo"
+        )
+    _drain(ws)
+    apply_second_snapshot(erp)  # a month later in the ERP: a second run shows SCD2 history
+    jobs.run_now(first.name)
+    _drain(ws)
 
 
-def _run_chain(ws: Workspace, jobs: JobService) -> None:
-    """Run-now of the first job; one draining service runs it and the dependents it enqueues."""
-    jobs.run_now(DEMO_JOBS[0].name)
+def _drain(ws: Workspace) -> None:
+    """One service runs the queue, including the dependents its runs enqueue."""
     SchedulerService(ws, ServiceOptions(workers=1, use_clock=False, name="dms-init-demo")).drain()
 
 
@@ -100,7 +116,7 @@ _TYPICAL = {
     "STG_ORDER_LINES": (70100, 70100, 0, 0, 5.5),
     "DIM_CUSTOMER": (3000, 4, 9, 3, 0.9),
     "DIM_PRODUCT": (400, 0, 2, 0, 0.4),
-    "FACT_SALES": (52000, 60, 110, 0, 3.8),
+    "FACT_SALES": (70000, 60, 110, 0, 3.8),
 }
 _FAILURES = {  # days ago -> (job, step, message)
     17: ("DEMO_STAGE", "STG_ORDER_LINES", "Cannot reach DEMO_ERP: unable to open database file"),
@@ -108,13 +124,12 @@ _FAILURES = {  # days ago -> (job, step, message)
 }
 
 
-def _write_history(ws: Workspace, ids: dict[str, tuple[int, int]], now: datetime) -> None:
-    """The generated month: nightly at 02:00 UTC, dependents right after their parent."""
+def _write_history(ws: Workspace, ids: dict[str, tuple[int, int]], last: datetime) -> None:
+    """The generated month of nights before ``last``: dependents right after their parent."""
     rng = Random(2026)
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     with write_tx(ws.engine) as conn:
         for ago in range(HISTORY_DAYS, 0, -1):
-            at = today - timedelta(days=ago) + timedelta(hours=2)
+            at = last - timedelta(days=ago)
             parent: int | None = None
             for job in DEMO_JOBS:
                 failure = _FAILURES.get(ago)
@@ -143,11 +158,11 @@ def _write_run(
     failed_step: str | None = None,
     message: str | None = None,
 ) -> tuple[datetime, int]:
-    """One request, its process log row and its steps; returns (end time, request id)."""
+    """One request and, as the engine logs them, a process log row per mapping with its
+    step; returns (end time, request id)."""
     jobid, jobschid = ids
     steps = []
     start = at
-    totals = [0, 0, 0, 0]
     for ref in job.mappings:
         read, ins, upd, exp, secs = _TYPICAL[ref]
         jitter = rng.uniform(0.85, 1.25)
@@ -155,11 +170,9 @@ def _write_run(
         broken = ref == failed_step
         counts = (0, 0, 0, 0) if broken else (read, int(ins * jitter), int(upd * jitter), exp)
         steps.append((ref, start, end, counts, broken))
-        totals = [a + b for a, b in zip(totals, counts, strict=True)]
         start = end
         if broken:
             break
-    status = "FAILED" if failed_step else "SUCCESS"
     text = f"{GENERATED}: {message}" if message else GENERATED
     request = conn.execute(
         dms_prcreq.insert().values(
@@ -182,48 +195,46 @@ def _write_run(
     ).inserted_primary_key
     assert request is not None
     prcreqid = request[0]
-    log = conn.execute(
-        dms_prclog.insert().values(
-            prcreqid=prcreqid,
-            jobid=jobid,
-            jobschid=jobschid,
-            mapref=job.mappings[0],
-            trgtyp=reqtyp,
-            status=status,
-            strtdt=at,
-            enddt=start,
-            srcrows=totals[0],
-            insrows=totals[1],
-            updrows=totals[2],
-            exprows=totals[3],
-            delrows=0,
-            errrows=0,
-            message=text,
-            worker="demo-history",
-            runby="dms init --demo",
+    prclogid = None
+    for ref, begun, ended, counts, broken in steps:
+        log = conn.execute(
+            dms_prclog.insert().values(
+                prcreqid=prcreqid,
+                jobid=jobid,
+                jobschid=jobschid,
+                mapref=ref,
+                trgtyp=reqtyp,
+                status="FAILED" if broken else "SUCCESS",
+                strtdt=begun,
+                enddt=ended,
+                srcrows=counts[0],
+                insrows=counts[1],
+                updrows=counts[2],
+                exprows=counts[3],
+                delrows=0,
+                errrows=0,
+                message=text if broken or not failed_step else GENERATED,
+                worker="demo-history",
+                runby="dms init --demo",
+            )
+        ).inserted_primary_key
+        assert log is not None
+        prclogid = log[0]
+        conn.execute(
+            dms_joblog.insert().values(
+                prclogid=prclogid,
+                jobid=jobid,
+                mapref=ref,
+                stepseq=1,
+                stepnm=f"Load {ref}",
+                status="FAILED" if broken else "SUCCESS",
+                strtdt=begun,
+                enddt=ended,
+                rowcnt=counts[0],
+                message=message if broken else None,
+            )
         )
-    ).inserted_primary_key
-    assert log is not None
-    prclogid = log[0]
     conn.execute(
         dms_prcreq.update().where(dms_prcreq.c.prcreqid == prcreqid).values(prclogid=prclogid)
-    )
-    conn.execute(
-        dms_joblog.insert(),
-        [
-            {
-                "prclogid": prclogid,
-                "jobid": jobid,
-                "mapref": ref,
-                "stepseq": n,
-                "stepnm": f"Load {ref}",
-                "status": "FAILED" if broken else "SUCCESS",
-                "strtdt": s,
-                "enddt": e,
-                "rowcnt": counts[0],
-                "message": message if broken else None,
-            }
-            for n, (ref, s, e, counts, broken) in enumerate(steps, start=1)
-        ],
     )
     return start, int(prcreqid)
