@@ -184,6 +184,30 @@ def test_long_pdf_repeats_header_and_numbers_pages(
     assert PdfReader(str(out / "n.pdf")).pages[0].mediabox.width > 800  # landscape A4
 
 
+def test_wide_pdf_keeps_numbers_and_dates_whole(
+    workspace: Workspace, admin: CurrentUser, dw: int, out: Path
+) -> None:
+    """Fourteen columns on a portrait page: long texts are cut, numbers and dates never."""
+    texts = ", ".join(f"'{'word ' * 12}{i}' AS text{i}" for i in range(8))
+    defn = ReportDef(
+        "WIDE",
+        f"SELECT 1234567.89 AS amount, 987654321 AS rows_read, '2026-11-29 02:00:05' AS started, "
+        f"{texts}, 42 AS small, 'OK' AS status, -0.5 AS delta",
+        conid=dw,
+        columns=(
+            ReportColumn("amount", "Amount", "number", 2),
+            ReportColumn("rows_read", "Rows read", "integer"),
+            ReportColumn("started", "Started", "datetime"),
+        ),
+        template=ReportTemplate("Wide", orientation="portrait"),
+    )
+    export_report(workspace, admin, defn, {}, "pdf", out / "wide.pdf")
+    _, (page,) = _pdf_text(out / "wide.pdf")
+    for whole in ("1,234,567.89", "987,654,321", "2026-11-29 02:00:05", "Rows read", "Amount"):
+        assert whole in page, whole
+    assert "word word word word word word word word word word word word 0" not in page  # cut
+
+
 def test_zero_rows_is_a_proper_empty_report(
     workspace: Workspace, admin: CurrentUser, dw: int, out: Path
 ) -> None:

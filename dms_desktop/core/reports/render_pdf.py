@@ -3,7 +3,8 @@ headless scheduler renders the same file as the desktop.
 
 Every page repeats the template's header text and the table's header row and ends with the
 footer and "Page x of y"; the first page carries the logo, title and subtitle. Cells hold one
-line, cut with an ellipsis when too long; numbers are right-aligned. A PDF is for reading:
+line, texts cut with an ellipsis when too long (numbers and dates keep their width and are
+right-aligned or whole). A PDF is for reading:
 past ``MAX_PDF_ROWS`` rows the export stops with a message pointing to XLSX or CSV.
 """
 
@@ -167,14 +168,58 @@ class PdfReportSink(Sink):
         """Column widths from the first rows, then the first page (header() is called by it)."""
         pdf = self.pdf
         self.columns = fit_widths(self.columns, sample, cap=40)
-        total = sum(c.width for c in self.columns) or 1
-        self.widths = [pdf.epw * c.width / total for c in self.columns]
+        self.widths = self._page_widths(sample[:200])
         pdf.set_font(pdf.family_name, "", TABLE_PT)
         widest = pdf.get_string_width("W") or 1.0
         # Up to this many characters surely fit: no measuring needed.
         self.fits = [max(0, int((w - 2 * pdf.c_margin) / widest)) for w in self.widths]
         pdf.table_head = self._table_head
         pdf.add_page()
+
+    def _page_widths(self, sample: Sequence[Sequence[Any]]) -> list[float]:
+        """Widths in mm on the page, measured with the table's font.
+
+        Numbers, dates and short codes must be read whole: they keep their natural width
+        (the widest sample value or the title). Longer texts share what is left in
+        proportion to their natural width, cut with an ellipsis where they must be; when
+        the page is wider than needed every column grows in proportion. A definition's own
+        width (``fixed``) is taken as characters.
+        """
+        pdf = self.pdf
+        pad = 2 * pdf.c_margin + 0.5  # a little air, and no rounding cuts a fitting text
+        pdf.set_font(pdf.family_name, "B", TABLE_PT)
+        titles = [self._width(clean(pdf, c.title)) + pad for c in self.columns]
+        pdf.set_font(pdf.family_name, "", TABLE_PT)
+        char = self._width("0")
+        natural = []
+        for i, col in enumerate(self.columns):
+            if col.fixed:
+                natural.append(col.width * char + pad)
+                continue
+            texts = sorted(self._width(clean(pdf, col.text(row[i]))) for row in sample)
+            typical = texts[int(len(texts) * 0.9)] if texts and not col.numeric else 0.0
+            content = (texts[-1] if col.numeric else typical) if texts else col.width * char
+            title = titles[i] if col.numeric or col.kind in ("date", "datetime") else 0.0
+            natural.append(max(content + pad, title, min(titles[i], 14.0), 6.0))
+        room = pdf.epw
+        if sum(natural) <= room:
+            return [room * n / sum(natural) for n in natural]
+        whole = [
+            col.numeric or col.kind in ("date", "datetime") or n <= 22.0
+            for col, n in zip(self.columns, natural, strict=True)
+        ]
+        kept = sum(n for n, w in zip(natural, whole, strict=True) if w)
+        flexible = sorted(
+            (n, i) for i, (n, w) in enumerate(zip(natural, whole, strict=True)) if not w
+        )
+        left = room - kept
+        if left < 5.0 * len(flexible):  # not even the numbers fit: every column shrinks
+            return [room * n / sum(natural) for n in natural]
+        widths = list(natural)
+        for rank, (n, i) in enumerate(flexible):  # narrow texts whole, wide ones share the rest
+            widths[i] = min(n, left / (len(flexible) - rank))
+            left -= widths[i]
+        return widths
 
     def _table_head(self) -> None:
         pdf = self.pdf
