@@ -350,6 +350,7 @@ def main() -> int:
         about = window.menus.show_about()
         save(about, "about")
         about.close()
+        help_shots(window, save)
         connection_shots(window)
         sql_shots(window)
         admin_shots(window, save, wait_for)
@@ -357,7 +358,6 @@ def main() -> int:
         report_shots(window, home, save, wait_for, settle)
         dashboard_shots(window, save, wait_for, settle)
         upload_shots(window, home, save, wait_for, settle)
-        help_shots(window, save)
 
         window.set_theme("dark")
         wait_for_background_tasks()

@@ -18,6 +18,8 @@ from dms_desktop.gui.qtlog import install_qt_message_handler
 from dms_desktop.gui.resources import app_icon
 from dms_desktop.gui.session import Session
 from dms_desktop.gui.theme import DEFAULT_THEME, apply_theme
+from dms_desktop.gui.welcome.config import needs_welcome, with_stored_password
+from dms_desktop.gui.welcome.flow import WelcomeFlow
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,10 @@ def start_session(settings: Settings, *, demo: bool = False) -> Session:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    if argv[1:] == ["--self-test"]:  # the bundle's smoke test: see gui/self_test.py
+        from dms_desktop.gui.self_test import run_self_test
+
+        return run_self_test(argv)
     args = parse_args(argv)
     app = create_application(argv)
     try:
@@ -69,7 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     app.setQuitOnLastWindowClosed(False)  # dialogs come and go; the session says when to stop
-    session = start_session(settings, demo=args.demo)
+    settings = with_stored_password(settings)  # a shared metadata server's, from the keyring
+    session: Session | WelcomeFlow
+    if not args.demo and needs_welcome(settings):  # first start: demo, empty or shared
+        session = WelcomeFlow(settings)
+        session.start()
+    else:
+        session = start_session(settings, demo=args.demo)
     session.sig_finished.connect(app.exit)
     try:
         code = app.exec()

@@ -17,10 +17,13 @@ from dms_desktop.gui.about import AboutDialog
 from dms_desktop.gui.edit_actions import EditActions
 from dms_desktop.gui.errors import current_log_path
 from dms_desktop.gui.export_focused import FocusedExport
+from dms_desktop.gui.help.window import HelpWindow
 from dms_desktop.gui.jobs.work import can_run as can_run_jobs
 from dms_desktop.gui.reports.menu import ReportsMenu
 from dms_desktop.gui.resources import icon, resources_dir
 from dms_desktop.gui.theme import THEMES
+from dms_desktop.gui.welcome.recent import WorkspaceSwitcher
+from dms_desktop.gui.welcome.tour import attach_tour
 
 if TYPE_CHECKING:
     from dms_desktop.gui.main_window import MainWindow
@@ -46,6 +49,8 @@ class MainMenus:
         self.info_box: QMessageBox | None = None
 
         file_menu = self._menu(bar.addMenu("&File"))
+        self.workspaces = WorkspaceSwitcher(window, file_menu)  # Open, Recent workspaces
+        file_menu.addSeparator()
         self.export_focused = file_menu.addAction("&Export…")
         self.export_focused.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.focused_export = FocusedExport(window, self.export_focused)
@@ -123,14 +128,19 @@ class MainMenus:
         self.embedded_scheduler.toggled.connect(window.scheduler.set_enabled)
 
         help_menu = self._menu(bar.addMenu("&Help"))
-        self.documentation = help_menu.addAction("&Documentation")
-        self.documentation.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
-        self.documentation.triggered.connect(self._open_documentation)
+        self.help_window: HelpWindow | None = None
+        self.user_guide = help_menu.addAction("&User guide")
+        keys = [QKeySequence("F1"), QKeySequence(QKeySequence.StandardKey.HelpContents)]
+        self.user_guide.setShortcuts(list(dict.fromkeys(k for k in keys if not k.isEmpty())))
+        self.user_guide.setToolTip("The user guide, at the section of the page shown (F1)")
+        self.user_guide.triggered.connect(self.open_context_help)
+        self.documentation = self.user_guide  # the name earlier code used
         help_menu.addSeparator()
         self.about = help_menu.addAction(f"&About {APP_NAME}")
         self.about.triggered.connect(self.show_about)
         self.about_qt = help_menu.addAction("About &Qt")
         self.about_qt.triggered.connect(QApplication.aboutQt)
+        self.tour = attach_tour(window, self.open_guide)  # after a first start only
 
     @staticmethod
     def _menu(menu: QMenu) -> QMenu:
@@ -221,9 +231,19 @@ class MainMenus:
         )
         self.info_box.open()
 
-    def _open_documentation(self) -> None:
-        readme = readme_path()
-        if readme.is_file():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(readme)))
-        else:
-            self.window.statusBar().showMessage(f"No documentation found at {readme}.", 8000)
+    # -- the user guide ------------------------------------------------------------------------
+    def open_guide(self, page: str = "", section: str = "") -> HelpWindow:
+        if self.help_window is None:
+            self.help_window = HelpWindow(self.window)
+        if page:
+            self.help_window.show_topic(page, section)
+        self.help_window.show()
+        self.help_window.raise_()
+        self.help_window.activateWindow()
+        return self.help_window
+
+    def open_context_help(self) -> HelpWindow:
+        """F1: the guide at the section of the module shown."""
+        window = self.open_guide()
+        window.show_module(self.window.current_module())
+        return window

@@ -39,6 +39,13 @@ def read_auth_info(ws: Workspace) -> AuthInfo:
     return AuthInfo(AuthService(ws).has_users(), ws.demo_user)
 
 
+def _log_out_and_close(ws: Workspace, user: CurrentUser) -> None:
+    try:
+        AuthService(ws).logout(user)
+    finally:
+        ws.close()
+
+
 class Session(QObject):
     """Owns the workspace, the current dialog and the main window; ``sig_finished(code)``."""
 
@@ -117,10 +124,24 @@ class Session(QObject):
         window.show()
         self.sig_main_window.emit(window)
 
+    def resume(self, ws: Workspace, user: CurrentUser) -> None:
+        """Start at the main window: the welcome page just created ``ws`` and ``user``."""
+        self.ws = ws
+        self._show_main(user)
+
     def _log_out(self) -> None:
         assert self.ws is not None and self.window is not None
         user = self.window.user
         log.info("User %s logged out", user.username)
+        switch = getattr(self.window, "switch_to", None)  # File > Open workspace: Settings
+        if switch is not None:  # log out here, close this workspace, open the other one
+            ws, self.ws = self.ws, None
+            run_in_background(_log_out_and_close, ws, user)
+            self.window.deleteLater()
+            self.window = None
+            self.settings, self.demo = switch, False
+            self.start()
+            return
         run_in_background(AuthService(self.ws).logout, user)
         reason = self.window.logout_reason
         self.window.deleteLater()

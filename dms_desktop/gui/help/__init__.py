@@ -1,0 +1,1 @@
+"""The user guide: bundled Markdown pages plus a CLI reference generated from the parser."""

@@ -1,0 +1,1 @@
+"""First start: the welcome window, the first administrator, the tour of Home; recent workspaces."""
