@@ -1,11 +1,9 @@
 """Screenshots of Jobs, the schedule editor, Calendar, Monitor and the tray menu, for
 ``tools/screenshots.py``.
 
-``prepare_jobs`` gives the throwaway demo workspace jobs (unless the demo already has some):
-the nightly chain staging → customer dimension → product dimension → fact, a fortnightly job
-whose mapping no longer validates (it fails), and a disabled month-end job. It runs them for
-real with ``SchedulerService.drain()`` and moves each batch back to the schedule's last
-firings, so the calendar and monitor show a few days of history.
+``prepare_jobs`` adds to the demo's jobs and history a fortnightly job whose mapping no longer
+validates (it fails) and a disabled month-end job. It runs the failing one for real with
+``SchedulerService.drain()`` and moves the batch back to the schedule's last firing.
 """
 
 from __future__ import annotations
@@ -84,8 +82,12 @@ def _run_at(ws: Any, jobs: Any, name: str, when: datetime) -> None:
 
 
 def prepare_jobs(ws: Any) -> None:
+    """Next to the demo's chain (DEMO_STAGE → DEMO_DIMENSIONS → DEMO_FACT, with its history):
+    a fortnightly job whose mapping no longer validates (it fails) and a disabled month-end
+    job."""
     from dms_desktop.core import clock
     from dms_desktop.core.demo.seed import DEMO_PASSWORD, DEMO_USER
+    from dms_desktop.core.errors import NotFound
     from dms_desktop.core.jobs import frequency
     from dms_desktop.core.jobs.service import JobService, ScheduleSpec
     from dms_desktop.core.mapping.repository import MappingService
@@ -93,8 +95,11 @@ def prepare_jobs(ws: Any) -> None:
 
     user = AuthService(ws).login(DEMO_USER, DEMO_PASSWORD)
     jobs = JobService(ws, user)
-    if jobs.list_jobs():
-        return  # the demo brings its own jobs
+    try:
+        jobs.get("PRODUCTS_EU")
+        return
+    except NotFound:
+        pass
     mappings = MappingService(ws, user)
     broken = mappings.copy("DIM_PRODUCT", "DIM_PRODUCT_EU")
     broken.table_name = "DIM_PRODUCT_EU"
@@ -102,11 +107,6 @@ def prepare_jobs(ws: Any) -> None:
     mappings.save(broken)
 
     now = clock.utcnow()
-    nightly = ScheduleSpec("DL", hour=2, minute=0, zone=BERLIN)
-    jobs.create("NIGHTLY_STAGING", ["STG_ORDER_LINES"], description="Order lines", schedule=nightly)
-    jobs.create("DIM_CUSTOMER", ["DIM_CUSTOMER"], schedule=ScheduleSpec(after="NIGHTLY_STAGING"))
-    jobs.create("DIM_PRODUCT", ["DIM_PRODUCT"], schedule=ScheduleSpec(after="DIM_CUSTOMER"))
-    jobs.create("FACT_SALES", ["FACT_SALES"], retries=2, schedule=ScheduleSpec(after="DIM_PRODUCT"))
     week_one = (now - timedelta(days=28)).replace(hour=0, minute=0, second=0, microsecond=0)
     fortnightly = ScheduleSpec("FN", day="TUE", hour=3, minute=0, start=week_one, zone=BERLIN)
     jobs.create("PRODUCTS_EU", ["DIM_PRODUCT_EU"], schedule=fortnightly)
@@ -114,9 +114,6 @@ def prepare_jobs(ws: Any) -> None:
     jobs.create("MONTH_END", ["DIM_CUSTOMER", "DIM_PRODUCT", "FACT_SALES"], schedule=month_end)
     jobs.set_enabled("MONTH_END", False)
 
-    rule = frequency.make_rule("DL", hour=2, minute=0, zone=BERLIN)
-    for moment in frequency.last_firing(rule, now, now - timedelta(days=3)):
-        _run_at(ws, jobs, "NIGHTLY_STAGING", moment)
     eu = frequency.make_rule("FN", day="TUE", hour=3, minute=0, start=week_one, zone=BERLIN)
     for moment in frequency.last_firing(eu, now, now - timedelta(days=15))[-1:]:
         _run_at(ws, jobs, "PRODUCTS_EU", moment)
@@ -135,14 +132,14 @@ def scheduler_shots(window: Any, save: Save, wait_until: Wait, suffix: str = "")
     window.show_module("jobs")
     jobs = window.page("jobs")
     wait_until(lambda: bool(jobs.rows) and not jobs.loading)
-    jobs.select("FACT_SALES")
+    jobs.select("DEMO_FACT")
     save(window, f"jobs{suffix}")
     if not suffix:
         jobs.select("PRODUCTS_EU")
         dialog = jobs.edit_schedule()
         save(dialog, "schedule_editor")
         dialog.reject()
-        jobs.select("FACT_SALES")
+        jobs.select("DEMO_FACT")
         dialog = jobs.edit_schedule()
         save(dialog, "schedule_editor_chain")
         dialog.reject()
@@ -160,7 +157,7 @@ def scheduler_shots(window: Any, save: Save, wait_until: Wait, suffix: str = "")
     window.show_module("monitor")
     monitor = window.page("monitor")
     wait_until(lambda: bool(monitor.model.rows) and not monitor.loading)
-    last_fact = next(r for r in monitor.model.rows if r.job == "FACT_SALES")
+    last_fact = next(r for r in monitor.model.rows if r.job == "DEMO_FACT")
     _wait_signal(monitor.sig_details_loaded, lambda: monitor.select(last_fact.prcreqid), wait_until)
     details = monitor.details
     steps = [s["stepnm"] for s in details.steps_model.rows]
