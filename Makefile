@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test test-all bench lint screenshots demo clean
+.PHONY: run test test-all bench lint screenshots demo clean package package-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,33 @@ lint: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py
+
+# The installed desktop app (packaging/README.md): a PyInstaller one-folder bundle of
+# dms-desktop, dms-scheduler and dms in dist/dms-desktop/, and the Linux tarball with its
+# install/uninstall scripts. package-test also runs each frozen program's --self-test and
+# installs/uninstalls the tarball into a temporary HOME (minutes: not part of CI).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+BUNDLE := dist/dms-desktop
+TARBALL := dist/dms-desktop-$(VERSION)-linux-$(shell uname -m).tar.gz
+PACKAGE_STAMP := $(VENV)/.installed-package
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,package]'
+	touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	@start=$$(date +%s); set -e; \
+	rm -rf build/icons $(BUNDLE) $(TARBALL); \
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/make_icons.py build/icons >/dev/null; \
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/dms-desktop.spec; \
+	sh packaging/linux/make_tarball.sh $(BUNDLE) build/icons $(TARBALL); \
+	echo "package: built in $$(($$(date +%s) - start)) s; bundle $(BUNDLE) $$(du -sh $(BUNDLE) | cut -f1); tarball $(TARBALL) $$(du -sh $(TARBALL) | cut -f1)"
+
+package-test: package
+	@start=$$(date +%s); \
+	sh packaging/linux/package_test.sh $(BUNDLE) $(TARBALL) && \
+	echo "package-test: self-tests and install check in $$(($$(date +%s) - start)) s"
 
 clean:
 	rm -rf $(VENV) screenshots build dist

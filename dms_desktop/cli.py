@@ -99,6 +99,10 @@ def _cell(value: Any) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--self-test"]:  # see selftest.py
+        from dms_desktop.selftest import cli_self_test
+
+        return cli_self_test(main)
     args = build_parser().parse_args(argv)
     environ = dict(os.environ)
     if args.metadata_url:

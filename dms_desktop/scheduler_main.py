@@ -3,7 +3,8 @@
     dms-scheduler [--workers N] [--once] [--tray] [--metadata-url URL]
 
 ``--once`` queues what is due, runs the queue (and the dependents its runs queue) and exits:
-for cron and tests. ``--tray`` adds a system-tray icon (needs a desktop session).
+for cron and tests (a failed run with retries left waits for its backoff: a later ``--once``
+runs the retry once it is due). ``--tray`` adds a system-tray icon (needs a desktop session).
 SIGTERM/SIGINT stop gracefully: running loads finish, or roll back and go back to the queue.
 """
 
@@ -38,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--self-test"]:  # see selftest.py
+        from dms_desktop.selftest import scheduler_self_test
+
+        return scheduler_self_test(main)
     args = build_parser().parse_args(argv)
     environ = dict(os.environ)
     if args.metadata_url:

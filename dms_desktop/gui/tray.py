@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import re
 import shutil
 import signal
@@ -74,8 +75,10 @@ def state_icon(state: str, size: int = 64) -> QIcon:
 
 
 def open_desktop() -> bool:
-    """Start ``dms-desktop`` detached (from PATH, else this interpreter's package)."""
-    program = shutil.which("dms-desktop")
+    """Start ``dms-desktop`` detached (from PATH, else this interpreter's package); in the
+    PyInstaller bundle, the ``dms-desktop`` beside this program."""
+    frozen_dir = os.path.dirname(sys.executable) if getattr(sys, "frozen", False) else None
+    program = shutil.which("dms-desktop", path=frozen_dir)
     if program:
         started, _pid = QProcess.startDetached(program, [])
     else:
