@@ -1,25 +1,13 @@
-"""Open the Monitor on what a dashboard click points at: a job, a day, a status.
-
-The Monitor offers no single "show these runs" call yet; when it grows one named
-``show_runs(job=…, day=…, status=…)`` it is used as is. Until then the Monitor's own
-controls are set: its job filter and its status section (it has no day filter).
-"""
+"""Open the Monitor on what a dashboard click points at: a job, a day, a status
+(the Monitor's ``show_runs``)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QWidget
 
 from dms_desktop.gui.pages import PageContext
-
-# DMS_PRCLOG status of a run -> the Monitor's section of requests
-MONITOR_SECTIONS = {
-    "FAILED": "failed",
-    "RUNNING": "running",
-    "SUCCESS": "finished",
-    "CANCELLED": "finished",
-}
 
 
 def monitor_page(anchor: QWidget) -> QWidget | None:
@@ -46,14 +34,5 @@ def open_monitor(
     page = monitor_page(anchor)
     if page is None:
         return None
-    hook = getattr(page, "show_runs", None)
-    if callable(hook):
-        hook(job=job, day=day, status=status)
-        return page
-    job_filter = getattr(page, "job_filter", None)
-    if isinstance(job_filter, QLineEdit):
-        job_filter.setText(job or "")
-    set_filter = getattr(page, "set_filter", None)
-    if callable(set_filter):
-        set_filter(MONITOR_SECTIONS.get((status or "").upper(), "all"))
+    page.show_runs(job=job, day=day, status=status)  # type: ignore[attr-defined]
     return page
