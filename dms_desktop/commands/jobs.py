@@ -48,25 +48,73 @@ def _spec(args: argparse.Namespace) -> ScheduleSpec:
 def _info(job: Any) -> dict[str, Any]:
     return {
         "job": job.name,
+        "description": job.description,
+        "kind": job.kind,
+        "runs": job.steps_text,
         "mappings": list(job.mappings),
         "schedule": job.rule_text,
         "enabled": job.enabled,
         "next_run": job.next_run,
         "last_status": job.last_status,
         "retries": job.retries,
+        "retry_delay": job.retry_delay,
     }
 
 
 def _create(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
-    refs = [args.ref, *(args.then or [])]
-    job = JobService(ws, user).create(
-        args.name or args.ref,
-        refs,
+    kinds = [k for k in (args.ref, args.report, args.upload) if k]
+    if len(kinds) != 1:
+        raise ValidationError(
+            "Give one thing for the job to run: a mapping (REF [--then REF…]), "
+            "--report NAME or --upload DEFINITION."
+        )
+    if args.file and not args.upload:
+        raise ValidationError("--file goes with --upload: the file or pattern to load.")
+    common: dict[str, Any] = dict(
+        description=args.description,
         retries=args.retries,
         retry_delay=args.retry_delay,
         schedule=_spec(args),
     )
-    return _info(job)
+    jobs = JobService(ws, user)
+    name = args.name or kinds[0]
+    if args.report:
+        return _info(jobs.create_report_job(name, args.report, **common))
+    if args.upload:
+        return _info(jobs.create_upload_job(name, args.upload, args.file, **common))
+    return _info(jobs.create(name, [args.ref, *(args.then or [])], **common))
+
+
+def _set(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if args.retries is not None:
+        changes["retries"] = args.retries
+    if args.retry_delay is not None:
+        changes["retry_delay"] = (
+            None
+            if args.retry_delay.lower() == "default"
+            else _int(args.retry_delay, "--retry-delay")
+        )
+    if args.steps is not None:
+        changes["steps"] = [s.strip() for s in args.steps.split(",") if s.strip()]
+    if args.description is not None:
+        changes["description"] = args.description
+    if not changes:
+        raise ValidationError(
+            "Nothing to change: give --retries, --retry-delay, --steps or --description."
+        )
+    return _info(JobService(ws, user).edit(args.job, **changes))
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationError(f"{what} takes whole seconds or 'default' (got {text!r}).") from None
+
+
+def _cancel(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    return {"request": args.request, "status": JobService(ws, user).cancel(args.request)}
 
 
 def _list(ws: Workspace, user: CurrentUser, _args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -141,10 +189,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     job = sub.add_parser("job", help="jobs and their schedules").add_subparsers(
         dest="job_command", required=True, metavar="ACTION"
     )
-    p = job.add_parser("create", parents=[common], help="a job from a mapping, with a schedule")
-    p.add_argument("ref", help="the mapping to run")
+    p = job.add_parser(
+        "create",
+        parents=[common],
+        help="a job running mappings, a report or an upload, with a schedule",
+    )
+    p.add_argument("ref", nargs="?", help="the mapping to run")
     p.add_argument("--then", nargs="*", help="further mappings, run in sequence after REF")
-    p.add_argument("--name", help="job name (default: the mapping reference)")
+    p.add_argument("--report", help="instead of mappings: render this report to its output")
+    p.add_argument("--upload", help="instead of mappings: run this upload definition")
+    p.add_argument("--file", help="--upload: file or pattern, its newest match is loaded")
+    p.add_argument("--name", help="job name (default: the mapping, report or upload name)")
+    p.add_argument("--description", help="what the job is for")
     p.add_argument("--freq", choices=["YR", "HY", "QT", "MN", "FN", "WK", "DL", "ID"])
     p.add_argument("--month", help="month(s): YR 1-12, HY a pair like 1,7, QT the first month")
     p.add_argument("--day", help="day of month 1-31 or L (last); weekday for WK/FN")
@@ -159,6 +215,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--retries", type=int, default=0)
     p.add_argument("--retry-delay", type=int, help="seconds before the first retry")
     p.set_defaults(handler=as_user(_create))
+    p = job.add_parser("set", parents=[common], help="change a job's retries or mappings")
+    p.add_argument("job")
+    p.add_argument("--retries", type=int, help="retries after a failed run (0-10)")
+    p.add_argument("--retry-delay", help="seconds before the first retry, doubling; 'default' = 30")
+    p.add_argument("--steps", help="the mappings to run, in order: REF,REF,…")
+    p.add_argument("--description", help="what the job is for ('' clears it)")
+    p.set_defaults(handler=as_user(_set))
+    p = job.add_parser("cancel", parents=[common], help="cancel a queued or running request")
+    p.add_argument("request", type=int, help="the request id (dms job history JOB)")
+    p.set_defaults(handler=as_user(_cancel))
     p = job.add_parser("list", parents=[common], help="jobs with next run and last status")
     p.set_defaults(handler=as_user(_list))
     for action in ("enable", "disable"):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from dms_desktop.core.connections.service import ConnectionService
-from dms_desktop.core.engine.run import FAILED, run_mapping
+from dms_desktop.core.engine.run import run_mapping
 from dms_desktop.core.errors import PermissionDenied
 from dms_desktop.core.mapping.ddl import apply_ddl
 from dms_desktop.core.mapping.preview import preview
@@ -83,14 +83,14 @@ def test_preview_needs_the_source_connection(env: MapperEnv) -> None:
         run.close()
 
 
-def test_a_load_into_a_denied_target_fails_and_changes_nothing(env: MapperEnv) -> None:
+def test_a_load_into_a_denied_target_is_refused_and_changes_nothing(env: MapperEnv) -> None:
     nina = _operator_limited_to(env, "ERP")
-    result = run_mapping(env.ws, nina, REF)
-    assert result.status == FAILED and "may not use connection DW" in (result.message or "")
+    with pytest.raises(PermissionDenied, match="may not use connection DW"):
+        run_mapping(env.ws, nina, REF)  # refused before anything is logged or loaded
     with env.engine("DW").connect() as conn:
         assert conn.execute(text(f"SELECT count(*) FROM {REF}")).scalar() == 0
     assert "connection DW" in denials(env.ws, "nina")
-    with pytest.raises(PermissionDenied):  # what queueing a job must check (see the report)
+    with pytest.raises(PermissionDenied):  # what queueing a job checks too
         check_mapping_connections(env.ws, nina, [REF])
     # granted both: the same user loads, without logging in again
     RoleService(env.ws, env.admin).set_connections("Night shift", False, ["ERP", "DW"])

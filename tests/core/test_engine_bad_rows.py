@@ -152,3 +152,18 @@ def test_a_value_the_target_cannot_convert_fails_with_the_reason(env: EngineEnv)
         assert not env.has_table("fct_dates")
     else:  # SQLite: a checked bad row, within the threshold
         assert result.ok and (result.counts.rejected, result.counts.inserted) == (1, 0)
+
+
+def test_length_counts_characters_not_bytes(env: EngineEnv) -> None:
+    """VARCHAR(5) holds five characters, whatever their bytes (here two each in UTF-8)."""
+    raw_mapping(env, 1)
+    raw_rows(env, [("M", "ééééé", None, None, None), ("X", "éééééé", None, None, None)])
+    result = env.run("FCT_RAW")
+    assert result.ok, result.message
+    assert (result.counts.inserted, result.counts.rejected) == (1, 1)
+    assert [(r["code"], r["name"]) for r in env.rows("fct_raw")] == [("M", "ééééé")]
+    with env.ws.engine.connect() as conn:
+        (key,) = conn.execute(
+            select(dms_joberr.c.errkey).where(dms_joberr.c.prclogid == result.prclogid)
+        ).scalars()
+    assert key == "X"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -345,3 +346,45 @@ def test_cancel_during_the_merge_stops_the_statement(
     assert result.status == "CANCELLED", result.message
     assert env.rows("dim_customer") == before
     assert temp_stages(env) == []
+
+
+# --- one SQLite warehouse, several loads -----------------------------------------------------
+
+
+def test_a_sqlite_load_waits_for_the_write_lock(tmp_path: Path, dms_home: Path) -> None:
+    """A load into a SQLite file that another writer holds waits its turn (BEGIN IMMEDIATE),
+    then loads; a cancel while it waits ends it within about a second."""
+    with engine_env("sqlite", tmp_path / "eng", None) as env:
+        customer_source(env)
+        env.mapping("DIM_CUSTOMER", "DIMENSION", "SQL_CUSTOMER", customer_columns())
+        env.replace_rows("customer", CUSTOMER_COLUMNS, [R1, R2])
+        assert env.target.database is not None
+        holder = sqlite3.connect(env.target.database, isolation_level=None)
+        try:
+            for cancel in (False, True):
+                holder.execute("BEGIN IMMEDIATE")  # another writer holds the file
+                state = TaskState()
+                outcome: list[Any] = []
+                worker = threading.Thread(
+                    target=lambda s=state, out=outcome: out.append(env.run("DIM_CUSTOMER", s))
+                )
+                worker.start()
+                wait_for(lambda s=state: s.text.startswith("Waiting"), "the load to wait")
+                started = time.monotonic()
+                if cancel:
+                    state.cancel()
+                else:
+                    holder.execute("COMMIT")
+                worker.join(30)
+                assert not worker.is_alive()
+                assert time.monotonic() - started < 3
+                [result] = outcome
+                if cancel:
+                    holder.execute("ROLLBACK")
+                    assert result.status == "CANCELLED", result.message
+                else:
+                    assert result.ok, result.message
+                    assert result.counts.inserted == 2
+        finally:
+            holder.close()
+        assert len(env.rows("dim_customer")) == 2

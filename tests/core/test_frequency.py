@@ -99,3 +99,32 @@ def test_bad_fields_say_which_rule(kwargs: dict[str, object], message: str) -> N
     code = kwargs.pop("code")
     with pytest.raises(ValidationError, match=message):
         make_rule(code, **kwargs)  # type: ignore[arg-type]
+
+
+def test_describe_shows_times_and_dates_in_the_schedules_zone() -> None:
+    """Start 2026-03-01 00:00 Berlin is stored as 2026-02-28 23:00 UTC: the words say March."""
+    rule = make_rule(
+        "FN",
+        day="TUE",
+        hour=2,
+        start=datetime(2026, 2, 28, 23, 0),
+        end=datetime(2026, 12, 31, 22, 59),
+        zone="Europe/Berlin",
+    )
+    assert describe(rule) == (
+        "every second Tuesday at 02:00, Europe/Berlin, from 2026-03-01 until 2026-12-31"
+    )
+    # An interval counts from its start: shown with the local time of day.
+    interval = make_rule(
+        "ID", every_minutes=30, start=datetime(2026, 7, 1, 22, 15), zone="America/New_York"
+    )
+    assert describe(interval) == "every 30 minutes, America/New_York, from 2026-07-01 18:15"
+
+
+def test_monthly_day_31_is_explained_in_words() -> None:
+    rule = make_rule("MN", day=31, hour=6, zone="Europe/Berlin")
+    assert describe(rule) == (
+        "every month on day 31 at 06:00 (the month's last day when shorter), Europe/Berlin"
+    )
+    times = next_firings(rule, datetime(2026, 4, 1), 2)
+    assert [_local(t, "Europe/Berlin") for t in times] == ["2026-04-30 06:00", "2026-05-31 06:00"]

@@ -8,17 +8,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from dms_desktop.cli import main
 from dms_desktop.core.connections.model import ConnectionDef
 from dms_desktop.core.connections.service import ConnectionService
 from dms_desktop.core.mapping.model import Mapping, MappingColumn
 from dms_desktop.core.mapping.repository import MappingService
+from dms_desktop.core.metadata.tables import dms_prclog
 from dms_desktop.core.security.permissions import CurrentUser
+from dms_desktop.core.security.roles import RoleService
 from dms_desktop.core.sqlstore.service import SqlService
 from dms_desktop.core.workspace import Workspace
 from tests.conftest import ADMIN_PASSWORD
+from tests.core.admin_support import ROLE_PASSWORD, denials, quick_user
 
 
 @pytest.fixture
@@ -63,12 +66,14 @@ def dms(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     *argv: str,
+    user: str = "admin",
+    password: str = ADMIN_PASSWORD,
 ) -> tuple[int, str, str]:
     url = workspace.settings.sqlalchemy_url().render_as_string(hide_password=False)
     if workspace.schema:
         monkeypatch.setenv("DMS_SCHEMA", workspace.schema)
-    monkeypatch.setenv("DMS_USER", "admin")
-    monkeypatch.setenv("DMS_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("DMS_USER", user)
+    monkeypatch.setenv("DMS_PASSWORD", password)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     code = main(["--metadata-url", url, *argv])
     out, err = capsys.readouterr()
@@ -110,3 +115,24 @@ def test_failed_run_exits_1_with_reason(
     assert "FAILED" in err and "Duplicate business keys" in err and "C1" in err
     code, _, err = dms(workspace, monkeypatch, capsys, "run", "NO_SUCH_MAPPING")
     assert code == 1 and "No mapping 'NO_SUCH_MAPPING'" in err
+
+
+def test_run_needs_the_run_right(
+    loaded: Path,
+    workspace: Workspace,
+    admin: CurrentUser,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Creating jobs is not running loads: the refusal exits 1, audited, nothing logged."""
+    roles = RoleService(workspace, admin)
+    roles.create("Planner", copy_from="Viewer")
+    roles.set_rights("Planner", "jobs", ["view", "create"])
+    quick_user(workspace, "pat", "Planner")
+    code, out, err = dms(
+        workspace, monkeypatch, capsys, "run", "DIM_CUSTOMER", user="pat", password=ROLE_PASSWORD
+    )
+    assert code == 1 and out == "" and "may not run in Jobs" in err
+    assert denials(workspace, "pat") == ["jobs.run"]
+    with workspace.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(dms_prclog)).scalar_one() == 0

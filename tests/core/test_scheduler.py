@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from dms_desktop.core.clock import utcnow
 from dms_desktop.core.errors import NotFound, ValidationError
 from dms_desktop.core.jobs import queue
 from dms_desktop.core.jobs.service import JobService, ScheduleSpec
@@ -73,12 +74,13 @@ def test_run_now_success_queues_children_failure_does_not(
 ) -> None:
     jobs.create("a", ["LOAD_A"])
     jobs.create("b", ["LOAD_B"], schedule=ScheduleSpec(after="a"))
-    jobs.create("c", ["LOAD_C"], schedule=ScheduleSpec(after="b"))
+    jobs.create("c", ["LOAD_C"], retries=2, schedule=ScheduleSpec(after="b"))
     service = SchedulerService(workspace, ServiceOptions(use_clock=False))
     first = jobs.run_now("a")
     assert service.drain() == 3  # a, then b (queued by a), then c (queued by b)
     rows = _requests(workspace)
     assert [r["status"] for r in rows] == ["DONE", "DONE", "DONE"]
+    assert [r["max_attempts"] for r in rows] == [1, 1, 3]  # a dependent keeps its retries
     assert {r["scheduled_for"] for r in rows} == {rows[0]["scheduled_for"]}  # same run date
     assert rows[1]["parent_prcreqid"] == first and rows[1]["reqtyp"] == "DEPENDENCY"
     break_mapping(workspace, admin, "LOAD_B")
@@ -135,6 +137,29 @@ def test_missed_firings_are_coalesced_and_recorded(jobs: JobService, workspace: 
         (5, "NEW"),
     ]
     assert "coalesced into" in str(rows[0]["message"])
+
+
+def test_the_grace_window_is_the_workspace_setting(
+    jobs: JobService, workspace: Workspace, admin: CurrentUser
+) -> None:
+    """SCHEDULER.GRACE_SECONDS (Admin › Configuration) decides whether a late firing still
+    runs; a change applies at the next tick."""
+    from dms_desktop.core.admin.params import ParamService
+    from dms_desktop.core.metadata.tables import dms_jobsch
+
+    jobs.create("hourly", ["LOAD_A"], schedule=ScheduleSpec("ID", every_minutes=60))
+    with workspace.engine.begin() as conn:
+        conn.execute(update(dms_jobsch).values(reccrdt=datetime(2026, 1, 1), recupdt=None))
+    service = SchedulerService(
+        workspace, ServiceOptions(use_clock=False), Clock(datetime(2026, 1, 1, 1, 20))
+    )
+    ParamService(workspace, admin).set("SCHEDULER.GRACE_SECONDS", "600")  # 10 minutes
+    service.tick()  # the 01:00 firing is 20 minutes late
+    assert [r["status"] for r in _requests(workspace)] == ["CANCELLED"]
+    ParamService(workspace, admin).set("SCHEDULER.GRACE_SECONDS", "3600")
+    service.clock = Clock(datetime(2026, 1, 1, 2, 20))
+    service.tick()  # 02:00, as late, now within the window
+    assert [r["status"] for r in _requests(workspace)] == ["CANCELLED", "NEW"]
 
 
 def test_expired_lease_is_retried_with_backoff_then_failed(
@@ -218,3 +243,120 @@ def test_service_threads_run_queued_work(jobs: JobService, workspace: Workspace)
         assert status == "DONE"
     finally:
         service.stop(timeout=5)
+
+
+def test_failed_load_is_retried_with_backoff_then_fails(
+    jobs: JobService, workspace: Workspace, admin: CurrentUser
+) -> None:
+    """MAXRETRY/RETRYDELAY retry a failed load (not only a lost worker): attempt n waits
+    RETRYDELAY x 2^(n-1) seconds; the last failure fails the request."""
+    jobs.create("shaky", ["LOAD_A"], retries=2, retry_delay=10)
+    break_mapping(workspace, admin, "LOAD_A")
+    prcreqid = jobs.run_now("shaky")
+    service = SchedulerService(workspace, ServiceOptions(use_clock=False))
+    waits = []
+    for attempt in (1, 2):
+        before = utcnow()
+        assert service.drain() == 1  # the retry is not available yet: drain stops
+        row = _requests(workspace)[-1]
+        assert row["prcreqid"] == prcreqid and row["status"] == "NEW"
+        assert row["attempt"] == attempt and f"Attempt {attempt} of 3" in str(row["message"])
+        assert "no_such_column" in str(row["message"])
+        available = row["available_at"]
+        assert isinstance(available, datetime)
+        waits.append(round((available - before).total_seconds()))
+        with workspace.engine.begin() as conn:  # time passes
+            conn.execute(update(dms_prcreq).values(available_at=datetime(2000, 1, 1)))
+    assert waits == [10, 20]
+    assert service.drain() == 1
+    row = _requests(workspace)[-1]
+    assert row["status"] == "FAILED" and row["attempt"] == 3
+    assert "Attempt 3:" in str(row["message"]) and "no retries left" in str(row["message"])
+    with workspace.engine.connect() as conn:
+        logs = conn.execute(
+            select(dms_prclog.c.status).where(dms_prclog.c.prcreqid == prcreqid)
+        ).all()
+    assert [s for (s,) in logs] == ["FAILED"] * 3  # every attempt is in the Monitor
+    assert len(_requests(workspace)) == 1
+
+
+def test_retry_then_success_and_cancelled_runs_are_not_retried(
+    jobs: JobService, workspace: Workspace, admin: CurrentUser, tmp_path: Path
+) -> None:
+    jobs.create("second_time", ["LOAD_A"], retries=3, retry_delay=0)
+    break_mapping(workspace, admin, "LOAD_A")
+    prcreqid = jobs.run_now("second_time")
+    claim = queue.claim(workspace, "w1")
+    assert claim is not None and queue.start(workspace, claim.prcreqid, "w1")
+    assert queue.finish(workspace, prcreqid, "w1", False, "boom", None) == "RETRY"
+    staging_mappings(workspace, admin, tmp_path, ["LOAD_A"])  # repaired meanwhile
+    service = SchedulerService(workspace, ServiceOptions(use_clock=False))
+    assert service.drain() == 1
+    row = _requests(workspace)[-1]
+    assert row["status"] == "DONE" and row["attempt"] == 2
+    # A cancelled run (retry=False) fails at once, whatever the retries left.
+    again = jobs.run_now("second_time")
+    claim = queue.claim(workspace, "w1")
+    assert claim is not None and queue.start(workspace, again, "w1")
+    assert queue.finish(workspace, again, "w1", False, "Cancelled", None, retry=False) == "FAILED"
+    assert _requests(workspace)[-1]["message"] == "Cancelled"
+
+
+def test_running_service_outlives_a_job_whose_mapping_no_longer_validates(
+    jobs: JobService, workspace: Workspace, admin: CurrentUser
+) -> None:
+    """Acceptance (issue 6): the broken job fails with the validation errors; the service
+    keeps its threads and runs the next job."""
+    jobs.create("broken", ["LOAD_A"])
+    jobs.create("fine", ["LOAD_B"])
+    break_mapping(workspace, admin, "LOAD_A")
+    service = SchedulerService(
+        workspace, ServiceOptions(workers=1, use_clock=False, poll_s=0.1, sync_s=0.5)
+    )
+    service.start()
+
+    def wait_for(prcreqid: int) -> dict[str, object]:
+        deadline = datetime.now() + timedelta(seconds=20)
+        while datetime.now() < deadline:
+            row = next(r for r in _requests(workspace) if r["prcreqid"] == prcreqid)
+            if row["status"] in ("DONE", "FAILED", "CANCELLED"):
+                return row
+            time.sleep(0.1)
+        raise AssertionError(f"request {prcreqid} did not finish")
+
+    try:
+        failed = wait_for(jobs.run_now("broken"))
+        assert failed["status"] == "FAILED"
+        assert "not valid" in str(failed["message"]) and "no_such_column" in str(failed["message"])
+        assert service.failures and "no_such_column" in service.failures[-1][1]
+        done = wait_for(jobs.run_now("fine"))
+        assert done["status"] == "DONE"
+        assert all(t.is_alive() for t in service._threads)
+    finally:
+        service.stop(timeout=5)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_mapping_logic_checks_are_safe_from_several_workers(backend: str) -> None:
+    """Workers of one service validate mappings at once: a shared sqlglot tokenizer (it
+    keeps its position) once failed one load in a thousand with a bogus syntax error."""
+    import threading
+
+    from dms_desktop.core.mapping.logic import parse_logic
+
+    errors: list[Exception] = []
+
+    def check() -> None:
+        for _ in range(1500):
+            try:
+                parse_logic("code", "sqlite")
+                parse_logic("upper(label) || 'x'", "postgresql")
+            except Exception as exc:  # noqa: BLE001 - counted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

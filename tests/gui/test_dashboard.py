@@ -148,5 +148,6 @@ def test_a_job_row_or_a_bar_click_opens_the_monitor_on_it(
         qtbot.mouseClick(chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(point))
     assert clicked.args == [chart.days[29], "SUCCESS"]
     assert main_window.current_module() == "monitor"
-    assert monitor.which == "finished" and monitor.job_filter.text() == ""  # every job
+    assert monitor.which == "succeeded" and monitor.job_filter.text() == ""  # every job
+    assert monitor.day == chart.days[29]  # Monitor.show_runs: that day only
     assert chart.status_at(29, 3.5) == "FAILED" and chart.status_at(29, 4.5) is None

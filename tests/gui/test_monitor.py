@@ -173,3 +173,94 @@ def test_a_failed_run_shows_its_errors_and_is_queued_again(
         (queued.args[0], "NEW"),
         (failed_id, "FAILED"),
     ]
+
+
+def _runs_of_two_jobs(ws: Workspace, admin: CurrentUser) -> None:
+    """GOOD succeeds twice, GOOD_TWIN once, BAD fails once: real requests and run logs."""
+    service = JobService(ws, admin)
+    service.create("GOOD", ["LOAD_A"])
+    service.create("GOOD_TWIN", ["LOAD_A"])
+    service.create("BAD", ["LOAD_B"])
+    break_mapping(ws, admin, "LOAD_B")
+    for name in ("GOOD", "GOOD", "GOOD_TWIN", "BAD"):
+        service.run_now(name)
+        SchedulerService(ws, ServiceOptions(use_clock=False)).drain()
+
+
+def test_show_runs_filters_by_job_day_and_status(
+    qtbot,
+    ws: Workspace,
+    admin: CurrentUser,
+    loads: list[str],  # type: ignore[no-untyped-def]
+) -> None:
+    from datetime import timedelta
+
+    _runs_of_two_jobs(ws, admin)
+    page = monitor_page(qtbot, ws, admin)
+    assert len(page.model.rows) == 4
+
+    def shown(**filters: object) -> list[tuple[str, str]]:
+        with qtbot.waitSignal(page.sig_refreshed, timeout=5000):
+            page.show_runs(**filters)  # type: ignore[arg-type]
+        return [(r.job, r.status) for r in page.model.rows]
+
+    assert shown(job="GOOD") == [("GOOD", "DONE"), ("GOOD", "DONE")]  # the whole name only
+    assert page.job_filter.text() == "GOOD" and page.which == "all"
+    assert shown(status="FAILED") == [("BAD", "FAILED")]
+    assert page.filter_tabs.tabText(page.filter_tabs.currentIndex()) == "Failed"
+    assert shown(status="SUCCESS") == [("GOOD_TWIN", "DONE"), ("GOOD", "DONE"), ("GOOD", "DONE")]
+    today = clock.utcnow().date()  # the workspace zone is UTC here
+    assert shown(job="GOOD", day=today - timedelta(days=1)) == []
+    assert page.day_chip.isVisible() and page.day_chip.text().startswith(
+        f"{today - timedelta(days=1):%a %Y-%m-%d}"
+    )
+    assert len(shown(day=today)) == 4
+    with qtbot.waitSignal(page.sig_refreshed, timeout=5000):
+        qtbot.mouseClick(page.day_chip, LEFT)  # every day again
+    assert page.day is None and not page.day_chip.isVisible()
+    # Typed by the user, the job filter is a fragment again.
+    with qtbot.waitSignal(page.sig_refreshed, timeout=5000):
+        qtbot.keyClicks(page.job_filter, "_T")
+    assert [r.job for r in page.model.rows] == ["GOOD_TWIN"]
+
+
+def test_a_dashboard_click_on_a_failing_job_filters_the_monitor(
+    qtbot,
+    main_window: MainWindow,
+    loads: list[str],  # type: ignore[no-untyped-def]
+) -> None:
+    from dms_desktop.gui.dashboard.page import DashboardPage
+
+    window = main_window
+    _runs_of_two_jobs(window.ws, window.user)
+    assert window.show_module("dashboard")
+    dashboard = window.page("dashboard")
+    assert isinstance(dashboard, DashboardPage)
+    qtbot.waitUntil(lambda: dashboard.board is not None and not dashboard.loading, timeout=10_000)
+    view = dashboard.failing_view
+    assert dashboard.failing_model.index(0, 0).data() == "BAD"
+    monitor = window.page("monitor")
+    assert isinstance(monitor, MonitorPage)
+    with qtbot.waitSignal(monitor.sig_refreshed, timeout=5000):
+        qtbot.mouseClick(
+            view.viewport(), LEFT, pos=view.visualRect(dashboard.failing_model.index(0, 0)).center()
+        )
+    assert window.current_module() == "monitor"
+    qtbot.waitUntil(lambda: [r.job for r in monitor.model.rows] == ["BAD"], timeout=5000)
+    assert monitor.which == "failed" and monitor.job_filter.text() == "BAD"
+
+
+def test_cancel_and_rerun_disabled_with_the_missing_right_named(
+    qtbot,
+    ws: Workspace,
+    admin: CurrentUser,
+    viewer: CurrentUser,
+    loads: list[str],  # type: ignore[no-untyped-def]
+) -> None:
+    JobService(ws, admin).create("QUEUED", ["LOAD_A"])
+    prcreqid = JobService(ws, admin).run_now("QUEUED")
+    page = monitor_page(qtbot, ws, viewer)
+    assert page.select(prcreqid)
+    assert not page.cancel_button.isEnabled()
+    assert "Run right in Jobs" in page.cancel_button.toolTip()
+    assert "Run right in Jobs" in page.rerun_button.toolTip()

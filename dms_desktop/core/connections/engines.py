@@ -18,6 +18,13 @@ from sqlalchemy import Engine, create_engine, event
 from dms_desktop.core.connections.model import ConnectionDef
 from dms_desktop.core.engine import hashing
 
+# Execution option for SQLite: start the transaction with BEGIN IMMEDIATE, which takes the
+# write lock first (waiting up to the busy timeout). A load reads before it writes; in a
+# deferred transaction a second load into the same file would fail ("database is locked")
+# where it should wait its turn.
+SQLITE_IMMEDIATE = "dms_sqlite_immediate"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
 
 def build_engine(defn: ConnectionDef, password: str | None, **kwargs: Any) -> Engine:
     engine = create_engine(
@@ -31,7 +38,7 @@ def build_engine(defn: ConnectionDef, password: str | None, **kwargs: Any) -> En
 def _sqlite_events(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+        dbapi_conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # Transactions under our control: pysqlite would otherwise run DDL outside them,
         # and a load (staging DDL + merge) must be all-or-nothing.
         dbapi_conn.isolation_level = None
@@ -39,7 +46,8 @@ def _sqlite_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 # SQLite has no decimal type: store decimals as their text, NUMERIC affinity does the rest.

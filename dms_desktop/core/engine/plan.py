@@ -59,12 +59,12 @@ def prepare(ws: Workspace, actor: CurrentUser, ref: str) -> LoadContext:
     if not mapping.validated:
         problems = validate_mapping(ws, actor, mapping)
         if problems:
-            first = problems[0]
+            first, more = problems[0], len(problems) - 1
             where = f"{first.column}: " if first.column else ""
+            others = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
             raise ValidationError(
-                f"Mapping {mapping.ref} is not valid ({len(problems)} problem"
-                f"{'s' if len(problems) > 1 else ''}; first: {where}{first.message}): "
-                f"fix it in the Mapper or see 'dms mapping validate {mapping.ref}'."
+                f"Mapping {mapping.ref} is not valid: {where}{first.message.rstrip('. ')}"
+                f"{others}. Fix it in the Mapper or see 'dms mapping validate {mapping.ref}'."
             )
     if mapping.sql_code is None or mapping.target_conid is None:
         raise ValidationError(f"Mapping {mapping.ref} needs a source SQL and a target connection.")

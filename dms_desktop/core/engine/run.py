@@ -9,15 +9,19 @@ its staging table (temporary) disappears with the transaction.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Index, inspect, literal, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, Index, inspect, literal, select
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from dms_desktop.core import clock
+from dms_desktop.core.connections.engines import SQLITE_BUSY_TIMEOUT_MS, SQLITE_IMMEDIATE
 from dms_desktop.core.engine import checks
 from dms_desktop.core.engine.merge import Step, duplicate_keys_query, merge_steps
 from dms_desktop.core.engine.plan import (
@@ -28,16 +32,20 @@ from dms_desktop.core.engine.plan import (
     prepare,
     store_plan,
 )
-from dms_desktop.core.engine.runlog import RunCounts, RunLog
+from dms_desktop.core.engine.runlog import RunCounts, RunLog, metadata
 from dms_desktop.core.engine.target import LoadShape
 from dms_desktop.core.engine.transfer import staged_columns, staging_table, transfer
 from dms_desktop.core.errors import DmsError, describe_db_error
+from dms_desktop.core.security.connection_access import check_mapping_connections
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.tasks import TaskCancelled, TaskState
 from dms_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 SUCCESS, FAILED, CANCELLED = "SUCCESS", "FAILED", "CANCELLED"
+# A load into a SQLite file another load is writing waits this long for its turn.
+SQLITE_LOCK_WAIT_S = 600
+SQLITE_LOCK_ATTEMPT_MS = 1000
 
 
 class RunFailed(DmsError):
@@ -70,8 +78,16 @@ def run_mapping(
     worker: str | None = None,
 ) -> RunResult:
     """Load one mapping now. Never raises for a failed load: the result (and DMS_PRCLOG)
-    says what happened; permission errors are raised before anything is logged."""
-    actor.require("jobs", "create")
+    says what happened; permission errors are raised before anything is logged.
+
+    Needs the Run right in Jobs, and the use of every connection the mapping reads or writes
+    (per-connection grants). Metadata reads and log writes survive a dropped metadata
+    connection (retried, see ``runlog.metadata``); a metadata database away for longer fails
+    the run, and raises MetadataUnavailable if even the final log write cannot be made."""
+    actor.require("jobs", "run")
+    metadata(
+        lambda: check_mapping_connections(ws, actor, [ref]), f"Run of {ref}: connection grants"
+    )
     started = time.monotonic()
     runlog = RunLog.start(
         ws,
@@ -84,9 +100,10 @@ def run_mapping(
     )
     counts = RunCounts()
     try:
-        ctx = prepare(ws, actor, ref)
+        what = f"Run {runlog.prclogid} of {ref}"
+        ctx = metadata(lambda: prepare(ws, actor, ref), f"{what}: read the mapping")
         compiled = compile_load(ctx)
-        store_plan(ws, compiled.plan, ctx.mapping)
+        metadata(lambda: store_plan(ws, compiled.plan, ctx.mapping), f"{what}: store the plan")
         _load(ctx, compiled, runlog, counts, state)
         status, message = SUCCESS, _summary(counts)
     except TaskCancelled:
@@ -165,7 +182,7 @@ def _load(
     if own_stage != compiled.stage.name:  # a regular table (Oracle): named by the run
         compiled = build_load(ctx, runlog.prclogid, compiled.lookups)
     stage = compiled.stage
-    with ctx.target.connect() as conn, _CancelWatcher(conn, state), conn.begin():
+    with _transaction(ctx.target, state) as conn:
         if not inspect(conn).has_table(shape.target.name, schema=shape.target.schema):
             steps.run("create target table", lambda: shape.target.create(conn))
         stage.create(conn)
@@ -213,6 +230,48 @@ def _load(
             # Last chance: a cancel (or, for the scheduler, a lost lease) before COMMIT
             # leaves the target as it was.
             getattr(state, "before_commit", state.check)()
+
+
+@contextmanager
+def _transaction(target: Engine, state: TaskState | None) -> Iterator[Connection]:
+    """The load's one transaction on the target, with its cancel watcher.
+
+    On SQLite it starts with BEGIN IMMEDIATE: the load holds the file's write lock from the
+    start, so a second load into the same file waits its turn instead of failing with
+    "database is locked" when it first writes after reading. The wait is taken in short
+    attempts (cancel stays prompt; SQLite's busy wait cannot be interrupted), up to
+    SQLITE_LOCK_WAIT_S.
+    """
+    if target.dialect.name != "sqlite":
+        with target.connect() as conn, _CancelWatcher(conn, state), conn.begin():
+            yield conn
+        return
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT_S
+    while True:
+        conn = target.connect().execution_options(**{SQLITE_IMMEDIATE: True})
+        dbapi: Any = conn.connection.driver_connection
+        try:
+            dbapi.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_ATTEMPT_MS}")
+            try:
+                tx = conn.begin()
+            finally:
+                dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        except OperationalError as exc:
+            conn.close()  # a failed BEGIN leaves the Connection unusable: take a fresh one
+            if not _locked(exc) or time.monotonic() > deadline:
+                raise
+            if state is not None:
+                state.check()
+                state.report(-1, "Waiting for another load into this SQLite database to end")
+            continue
+        break
+    with conn, _CancelWatcher(conn, state), tx:
+        yield conn
+
+
+def _locked(exc: OperationalError) -> bool:
+    orig = exc.orig
+    return getattr(orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _empty(conn: Connection, shape: LoadShape) -> bool:

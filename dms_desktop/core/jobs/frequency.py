@@ -213,9 +213,15 @@ def last_firing(rule: Rule, now: datetime, since: datetime) -> list[datetime]:
     return out
 
 
+def _local(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
+
+
 def describe(rule: Rule) -> str:
-    """The rule in words: "every second Tuesday at 02:00, Europe/Berlin"."""
+    """The rule in words, every time and date in the rule's zone (the stored start and end
+    are naive UTC): "every second Tuesday at 02:00, Europe/Berlin, from 2026-03-01"."""
     at = f"at {rule.hour:02d}:{rule.minute:02d}"
+    tz = rule.tz
     if rule.code == "ID":
         text = f"every {rule.every_minutes} minutes"
     elif rule.code == "DL":
@@ -231,11 +237,12 @@ def describe(rule: Rule) -> str:
         else:
             months = ", ".join(MONTH_NAMES[m][:3] for m in rule.months)
             text = f"{day} of {months} {at}"
-            if rule.day not in (-1, None) and (rule.day or 0) > 28:
-                text += " (the month's last day when shorter)"
+        if rule.day not in (-1, None) and (rule.day or 0) > 28:
+            text += " (the month's last day when shorter)"
+    shown = "%Y-%m-%d %H:%M" if rule.code == "ID" else "%Y-%m-%d"  # an interval counts from
     bounds = ""
     if rule.start:
-        bounds += f", from {rule.start:%Y-%m-%d}"
+        bounds += f", from {_local(rule.start, tz):{shown}}"
     if rule.end:
-        bounds += f" until {rule.end:%Y-%m-%d}"
+        bounds += f" until {_local(rule.end, tz):{shown}}"
     return f"{text}, {rule.zone}{bounds}"

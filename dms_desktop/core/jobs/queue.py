@@ -8,6 +8,9 @@
 * A claim is a lease: the worker renews it by heartbeat; a heartbeat that finds the lease gone
   (reaped, or the request cancelled) tells the worker to abort. The reaper turns expired
   leases into a retry (with backoff) or a failure.
+* A failed load is retried the same way: with attempts left (DMS_JOB.MAXRETRY), the request
+  goes back to NEW, available after RETRYDELAY x 2^(attempt-1) seconds (``retry_or_fail``,
+  shared by the reaper and ``finish``); the last failure fails it. Cancelled runs never retry.
 * Finishing is fenced: only the current owner of the lease can mark the request done.
 """
 
@@ -223,6 +226,32 @@ def heartbeat(ws: Workspace, prcreqid: int, worker: str, lease_s: int = DEFAULT_
     return bool(renewed)
 
 
+def retry_or_fail(
+    now: datetime,
+    attempt: int,
+    max_attempts: int,
+    delay: int | None,
+    why: str,
+    *,
+    counted: bool = True,
+) -> tuple[str, dict[str, Any]]:
+    """The one retry policy: another attempt after backoff while attempts are left (RETRY),
+    else a failure (FAILED). Returns the outcome and the DMS_PRCREQ values to write.
+    ``counted=False``: a job without retries fails with ``why`` alone."""
+    if attempt < max_attempts:
+        base = DEFAULT_RETRY_DELAY_S if delay is None else int(delay)
+        wait = base * 2 ** max(0, attempt - 1)
+        return "RETRY", dict(
+            status=NEW,
+            worker=None,
+            lease_until=None,
+            available_at=now + timedelta(seconds=wait),
+            message=f"Attempt {attempt} of {max_attempts}: {why}; retry in {wait} s"[:4000],
+        )
+    text = f"Attempt {attempt}: {why}; no retries left" if counted or max_attempts > 1 else why
+    return FAILED, dict(status=FAILED, lease_until=None, finished_at=now, message=text[:4000])
+
+
 def finish(
     ws: Workspace,
     prcreqid: int,
@@ -231,26 +260,45 @@ def finish(
     message: str | None,
     prclogid: int | None,
     then: Callable[[Connection], None] | None = None,
-) -> bool:
-    """Mark the request done or failed; False when this worker no longer owns it.
+    *,
+    retry: bool = True,
+) -> str | None:
+    """Mark the request DONE, or after a failure queue its retry (``retry_or_fail``: the
+    job's MAXRETRY/RETRYDELAY; ``retry=False`` for a cancelled run) or mark it FAILED.
+    Returns the outcome (DONE, RETRY, FAILED), None when this worker no longer owns it
+    (falsy, as the bool this used to return).
 
-    ``then`` runs in the same transaction once the request is marked (the scheduler queues
-    a successful job's dependents there): both happen, or neither does."""
+    ``then`` runs in the same transaction once the request is marked done (the scheduler
+    queues a successful job's dependents there): both happen, or neither does."""
+    now = clock.utcnow()
     with write_tx(ws.engine) as conn:
+        values: dict[str, Any]
+        if ok:
+            outcome = DONE
+            values = dict(status=DONE, finished_at=now, message=(message or "")[:4000] or None)
+        else:
+            row = conn.execute(
+                select(dms_prcreq.c.attempt, dms_prcreq.c.max_attempts, dms_job.c.retrydelay)
+                .outerjoin(dms_job, dms_job.c.jobid == dms_prcreq.c.jobid)
+                .where(dms_prcreq.c.prcreqid == prcreqid)
+            ).first()
+            attempt, most, delay = row if row is not None else (1, 1, None)
+            outcome, values = retry_or_fail(
+                now,
+                int(attempt),
+                int(most) if retry else 0,
+                delay,
+                message or "failed",
+                counted=False,
+            )
         marked = conn.execute(
             update(dms_prcreq)
             .where(_owned(prcreqid, worker))
-            .values(
-                status=DONE if ok else FAILED,
-                finished_at=clock.utcnow(),
-                prclogid=prclogid,
-                message=(message or "")[:4000] or None,
-                lease_until=None,
-            )
+            .values({**values, "prclogid": prclogid, "lease_until": None})
         ).rowcount
-        if marked and then is not None:
+        if marked and ok and then is not None:
             then(conn)
-    return bool(marked)
+    return outcome if marked else None
 
 
 def release(ws: Workspace, prcreqid: int, worker: str) -> None:
@@ -316,25 +364,7 @@ def reap(ws: Workspace) -> list[tuple[int, str]]:
                 dms_prcreq.c.worker == worker,
                 expired,
             )
-            if attempt < max_attempts:
-                base = DEFAULT_RETRY_DELAY_S if delay is None else int(delay)
-                wait = base * 2 ** max(0, attempt - 1)
-                values: dict[str, Any] = dict(
-                    status=NEW,
-                    worker=None,
-                    lease_until=None,
-                    available_at=now + timedelta(seconds=wait),
-                    message=f"Attempt {attempt}: {lost}; retry in {wait} s",
-                )
-                outcome = "RETRY"
-            else:
-                values = dict(
-                    status=FAILED,
-                    lease_until=None,
-                    finished_at=now,
-                    message=f"Attempt {attempt}: {lost}; no retries left",
-                )
-                outcome = FAILED
+            outcome, values = retry_or_fail(now, attempt, max_attempts, delay, lost)
             if not conn.execute(update(dms_prcreq).where(fence).values(values)).rowcount:
                 continue  # decided by someone else meanwhile
             decided.append((prcreqid, outcome))

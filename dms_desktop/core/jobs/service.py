@@ -2,14 +2,16 @@
 
 Jobs and schedules are edited in place: their ids are what the queue, the run history and
 the dependencies point at (mappings and SQL keep CURFLG versions; a job is a thin wrapper).
-A job runs its mappings in DMS_JOBDTL order. A schedule may have no frequency: it then only
+Its steps (DMS_JOBDTL) keep versions: an edit closes the old rows (CURFLG='N') and writes
+the new list; DMS_JOB.JOBVER counts the edits. A job runs its mappings in DMS_JOBDTL order,
+or one scheduled report (RPTNM), or one upload definition (FLUPLDREF, on the newest file
+matching FLNM). A schedule may have no frequency: it then only
 runs when asked, or after its parent (DPND_JOBSCHID) succeeds; cycles are refused on save.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +21,20 @@ from sqlalchemy.engine import RowMapping
 from dms_desktop.core import clock
 from dms_desktop.core.errors import AlreadyExists, NotFound, ValidationError
 from dms_desktop.core.jobs import frequency, queue
+from dms_desktop.core.jobs.model import (
+    CURRENT,
+    KEEP,
+    MAPPING,
+    REPORT,
+    UPLOAD,
+    JobInfo,
+    ScheduleSpec,
+    _Keep,
+    check_name,
+    check_retries,
+    clean_description,
+    rule_of,
+)
 from dms_desktop.core.metadata.engine import write_tx
 from dms_desktop.core.metadata.tables import (
     dms_job,
@@ -28,62 +44,24 @@ from dms_desktop.core.metadata.tables import (
     dms_prclog,
     dms_prcreq,
 )
+from dms_desktop.core.security.connection_access import (
+    check_connection_access,
+    check_mapping_connections,
+)
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,99}$")
-CURRENT = "Y"
-
-
-@dataclass(frozen=True)
-class ScheduleSpec:
-    """What a user sets; validated into a frequency.Rule."""
-
-    frequency: str | None = None  # None: manual / after parent only
-    day: str | None = None
-    hour: int | None = None
-    minute: int | None = None
-    months: str | None = None
-    every_minutes: int | None = None
-    start: datetime | None = None  # naive UTC
-    end: datetime | None = None
-    zone: str | None = None
-    after: str | None = None  # parent job name
-    enabled: bool = True
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    jobid: int
-    name: str
-    description: str | None
-    mappings: tuple[str, ...]
-    jobschid: int
-    schedule: ScheduleSpec
-    rule_text: str
-    parent: str | None
-    enabled: bool
-    retries: int
-    next_run: datetime | None
-    last_status: str | None = None
-    last_run: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def rule_of(row: RowMapping | dict[str, Any], zone: str) -> frequency.Rule | None:
-    if not row["frqcd"]:
-        return None
-    return frequency.make_rule(
-        row["frqcd"],
-        day=row["frqdd"],
-        hour=row["frqhh"],
-        minute=row["frqmi"],
-        months=row["frqmm"],
-        every_minutes=row["frqintmi"],
-        start=row["strdt"],
-        end=row["enddt"],
-        zone=row["frqtz"] or zone,
-    )
+__all__ = [  # the job model is re-exported: callers import it from here
+    "CURRENT",
+    "KEEP",
+    "MAPPING",
+    "REPORT",
+    "UPLOAD",
+    "JobInfo",
+    "JobService",
+    "ScheduleSpec",
+    "rule_of",
+]
 
 
 class JobService:
@@ -210,6 +188,12 @@ class JobService:
             nxt[0] if nxt and enabled else None,
             last_status,
             last_run,
+            retry_delay=r["retrydelay"],
+            kind=REPORT if r["rptnm"] else UPLOAD if r["flupldref"] else MAPPING,
+            report=r["rptnm"],
+            upload=r["flupldref"],
+            upload_file=r["flnm"],
+            version=int(r["jobver"] or 1),
         )
 
     def get(self, name: str) -> JobInfo:
@@ -230,94 +214,250 @@ class JobService:
         retry_delay: int | None = None,
         schedule: ScheduleSpec | None = None,
     ) -> JobInfo:
+        """A job running ``mappings`` in order. The creator must be allowed to use every
+        connection they read or write (the service runs them under its own identity)."""
         self.actor.require("jobs", "create")
-        if not _NAME.match(name or ""):
-            raise ValidationError(
-                f"Job name {name!r} is not valid: up to 100 letters, digits, _ . -, "
-                "starting with a letter."
-            )
+        check_name(name)
         if not mappings:
             raise ValidationError("A job runs at least one mapping.")
-        if not 0 <= retries <= 10:
-            raise ValidationError("Retries must be from 0 to 10.")
-        spec = schedule or ScheduleSpec()
-        now = clock.utcnow()
+        check_mapping_connections(self.ws, self.actor, mappings)
         with write_tx(self.ws.engine) as conn:
-            if conn.execute(
-                select(dms_job.c.jobid).where(
-                    func.lower(dms_job.c.jobnm) == name.lower(), dms_job.c.curflg == CURRENT
-                )
-            ).first():
-                raise AlreadyExists(f"Job '{name}' exists: choose another name.")
-            known = {
-                r.mapref.upper(): r
-                for r in conn.execute(
-                    select(
-                        dms_mapr.c.mapref,
-                        dms_mapr.c.mapid,
-                        dms_mapr.c.frqcd,
-                        dms_mapr.c.trgschm,
-                        dms_mapr.c.trgtbtyp,
-                        dms_mapr.c.trgtbnm,
-                        dms_mapr.c.srcsys,
-                        dms_mapr.c.blkprcrows,
-                    ).where(
-                        dms_mapr.c.curflg == CURRENT,
-                        func.upper(dms_mapr.c.mapref).in_([m.upper() for m in mappings]),
-                    )
-                )
-            }
-            missing = [m for m in mappings if m.upper() not in known]
-            if missing:
-                raise NotFound(f"Unknown mapping {', '.join(missing)}: see 'dms mapping list'.")
+            known = _mapping_rows(conn, mappings)
             first = known[mappings[0].upper()]
-            pk = conn.execute(
-                dms_job.insert().values(
-                    jobnm=name,
-                    jobdesc=description,
+            jobid = self._insert(
+                conn,
+                name,
+                description,
+                retries,
+                retry_delay,
+                schedule,
+                first.mapref,
+                dict(
                     mapref=first.mapref,
                     mapid=first.mapid,
-                    frqcd=spec.frequency,
                     trgschm=first.trgschm,
                     trgtbtyp=first.trgtbtyp,
                     trgtbnm=first.trgtbnm,
                     srcsys=first.srcsys,
                     blkprcrows=first.blkprcrows,
-                    stflg="A",
-                    maxretry=retries,
-                    retrydelay=retry_delay,
-                    curflg=CURRENT,
-                    reccrdt=now,
-                    crtdby=self.actor.username,
-                )
-            ).inserted_primary_key
-            assert pk is not None
-            jobid = int(pk[0])
-            conn.execute(
-                dms_jobdtl.insert(),
-                [
-                    {
-                        "jobid": jobid,
-                        "mapref": known[m.upper()].mapref,
-                        "stepseq": n,
-                        "curflg": CURRENT,
-                        "reccrdt": now,
-                    }
-                    for n, m in enumerate(mappings, start=1)
-                ],
+                ),
             )
-            conn.execute(
-                dms_jobsch.insert().values(
-                    jobid=jobid,
-                    mapref=first.mapref,
-                    curflg=CURRENT,
-                    reccrdt=now,
-                    crtdby=self.actor.username,
-                    enableflg="Y",
-                )
-            )
-            self._write_schedule(conn, jobid, spec, now)
+            _write_steps(conn, jobid, [known[m.upper()].mapref for m in mappings], clock.utcnow())
         return self.get(name)
+
+    def create_report_job(
+        self,
+        name: str,
+        report: str,
+        *,
+        description: str | None = None,
+        retries: int = 0,
+        retry_delay: int | None = None,
+        schedule: ScheduleSpec | None = None,
+    ) -> JobInfo:
+        """A job rendering the saved report ``report`` to its output folder at each run,
+        logged in DMS_PRCLOG like a load (the message names the file written)."""
+        self.actor.require("jobs", "create")
+        check_name(name)
+        from dms_desktop.core.reports.service import ReportService
+
+        defn = ReportService(self.ws, self.actor).get(report)
+        if not defn.output_folder or not defn.output_format:
+            raise ValidationError(
+                f"Report {defn.name} has no output folder or format: set them in the report "
+                "(Reports, Schedule output) before scheduling it."
+            )
+        if defn.conid is not None:
+            check_connection_access(self.ws, self.actor, defn.conid)
+        with write_tx(self.ws.engine) as conn:
+            self._insert(
+                conn,
+                name,
+                description,
+                retries,
+                retry_delay,
+                schedule,
+                defn.name[:50],
+                dict(rptnm=defn.name),
+            )
+        return self.get(name)
+
+    def create_upload_job(
+        self,
+        name: str,
+        upload: str,
+        file: str | None = None,
+        *,
+        description: str | None = None,
+        retries: int = 0,
+        retry_delay: int | None = None,
+        schedule: ScheduleSpec | None = None,
+    ) -> JobInfo:
+        """A job running the upload definition ``upload`` on the newest file matching
+        ``file`` (e.g. /data/incoming/*.csv; None: the file saved with the definition)."""
+        self.actor.require("jobs", "create")
+        check_name(name)
+        from dms_desktop.core.uploads.service import UploadService
+
+        defn = UploadService(self.ws, self.actor).get(upload)
+        pattern = (file or "").strip() or None
+        if pattern is None and not defn.file:
+            raise ValidationError(
+                f"Upload {defn.name} has no file saved: give the file or pattern to load, "
+                "e.g. /data/incoming/*.csv."
+            )
+        if pattern is not None and len(pattern) > 1000:
+            raise ValidationError("The file pattern is longer than 1000 characters.")
+        if defn.conid is not None:
+            check_connection_access(self.ws, self.actor, defn.conid)
+        with write_tx(self.ws.engine) as conn:
+            self._insert(
+                conn,
+                name,
+                description,
+                retries,
+                retry_delay,
+                schedule,
+                defn.name[:50],
+                dict(flupldref=defn.name, flnm=pattern),
+            )
+        return self.get(name)
+
+    def _insert(
+        self,
+        conn: Connection,
+        name: str,
+        description: str | None,
+        retries: int,
+        retry_delay: int | None,
+        schedule: ScheduleSpec | None,
+        label: str,
+        what: dict[str, Any],
+    ) -> int:
+        """The DMS_JOB and DMS_JOBSCH rows of a new job; ``what`` it runs."""
+        check_retries(retries, retry_delay)
+        spec = schedule or ScheduleSpec()
+        now = clock.utcnow()
+        if conn.execute(
+            select(dms_job.c.jobid).where(
+                func.lower(dms_job.c.jobnm) == name.lower(), dms_job.c.curflg == CURRENT
+            )
+        ).first():
+            raise AlreadyExists(f"Job '{name}' exists: choose another name.")
+        pk = conn.execute(
+            dms_job.insert().values(
+                jobnm=name,
+                jobdesc=clean_description(description),
+                frqcd=spec.frequency,
+                stflg="A",
+                maxretry=retries,
+                retrydelay=retry_delay,
+                curflg=CURRENT,
+                reccrdt=now,
+                crtdby=self.actor.username,
+                **what,
+            )
+        ).inserted_primary_key
+        assert pk is not None
+        jobid = int(pk[0])
+        conn.execute(
+            dms_jobsch.insert().values(
+                jobid=jobid,
+                mapref=label,
+                curflg=CURRENT,
+                reccrdt=now,
+                crtdby=self.actor.username,
+                enableflg="Y",
+            )
+        )
+        self._write_schedule(conn, jobid, spec, now)
+        return jobid
+
+    def edit(
+        self,
+        name: str,
+        *,
+        description: str | None | _Keep = KEEP,
+        retries: int | _Keep = KEEP,
+        retry_delay: int | None | _Keep = KEEP,
+        steps: Sequence[str] | _Keep = KEEP,
+    ) -> JobInfo:
+        """Change what a job is: its description, retries, retry delay (None: the default)
+        and, for a mapping job, its ordered mappings. Fields left at KEEP stay as they are.
+        New steps close the old DMS_JOBDTL rows (kept as history) and bump JOBVER."""
+        self.actor.require("jobs", "edit")
+        job = self.get(name)
+        new_retries = job.retries if isinstance(retries, _Keep) else retries
+        new_delay = job.retry_delay if isinstance(retry_delay, _Keep) else retry_delay
+        check_retries(new_retries, new_delay)
+        values: dict[str, Any] = dict(maxretry=new_retries, retrydelay=new_delay)
+        if not isinstance(description, _Keep):
+            values["jobdesc"] = clean_description(description)
+        refs: list[str] | None = None
+        if not isinstance(steps, _Keep):
+            refs = [s.strip() for s in steps if s.strip()]
+            if job.kind != MAPPING:
+                raise ValidationError(
+                    f"Job {job.name} runs {job.steps_text}: it has no mappings to change."
+                )
+            if not refs:
+                raise ValidationError("A job runs at least one mapping.")
+            check_mapping_connections(self.ws, self.actor, refs)
+        now = clock.utcnow()
+        with write_tx(self.ws.engine) as conn:
+            if refs is not None and [r.upper() for r in refs] != [m.upper() for m in job.mappings]:
+                known = _mapping_rows(conn, refs)
+                first = known[refs[0].upper()]
+                conn.execute(
+                    update(dms_jobdtl)
+                    .where(dms_jobdtl.c.jobid == job.jobid, dms_jobdtl.c.curflg == CURRENT)
+                    .values(curflg="N", recupdt=now)
+                )
+                _write_steps(conn, job.jobid, [known[r.upper()].mapref for r in refs], now)
+                values.update(
+                    mapref=first.mapref,
+                    mapid=first.mapid,
+                    trgschm=first.trgschm,
+                    trgtbtyp=first.trgtbtyp,
+                    trgtbnm=first.trgtbnm,
+                    srcsys=first.srcsys,
+                    blkprcrows=first.blkprcrows,
+                    jobver=dms_job.c.jobver + 1,
+                )
+                conn.execute(
+                    update(dms_jobsch)
+                    .where(dms_jobsch.c.jobschid == job.jobschid)
+                    .values(mapref=first.mapref)
+                )
+            conn.execute(
+                update(dms_job)
+                .where(dms_job.c.jobid == job.jobid)
+                .values(recupdt=now, uptdby=self.actor.username, **values)
+            )
+        return self.get(job.name)
+
+    def steps_history(self, name: str) -> list[dict[str, Any]]:
+        """Every version of the job's mapping list (DMS_JOBDTL), current first."""
+        self.actor.require("jobs", "view")
+        job = self.get(name)
+        with self.ws.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    dms_jobdtl.c.reccrdt,
+                    dms_jobdtl.c.curflg,
+                    dms_jobdtl.c.stepseq,
+                    dms_jobdtl.c.mapref,
+                )
+                .where(dms_jobdtl.c.jobid == job.jobid)
+                .order_by(dms_jobdtl.c.reccrdt.desc(), dms_jobdtl.c.stepseq)
+            ).all()
+        versions: dict[tuple[Any, str], list[str]] = {}
+        for created, current, _seq, mapref in rows:
+            versions.setdefault((created, current), []).append(mapref)
+        return [
+            {"saved": created, "current": current == CURRENT, "mappings": refs}
+            for (created, current), refs in versions.items()
+        ]
 
     def set_schedule(self, name: str, spec: ScheduleSpec) -> JobInfo:
         self.actor.require("jobs", "edit")
@@ -437,9 +577,11 @@ class JobService:
             )
 
     def run_now(self, name: str) -> int:
-        """Queue a run; the scheduler (embedded or service) picks it up."""
-        self.actor.require("jobs", "create")
+        """Queue a run; the scheduler (embedded or service) picks it up. Needs the Jobs
+        "run" right and every connection the job's mappings (report, upload) use."""
+        self.actor.require("jobs", "run")
         job = self.get(name)
+        self._check_connections(job)
         with write_tx(self.ws.engine) as conn:
             prcreqid = queue.enqueue(
                 conn,
@@ -452,6 +594,34 @@ class JobService:
             )
         assert prcreqid is not None
         return prcreqid
+
+    def cancel(self, prcreqid: int) -> str:
+        """Cancel a queued or running request (a running one stops at its next heartbeat);
+        returns the request's status afterwards. Needs the Jobs "run" right."""
+        self.actor.require("jobs", "run")
+        with self.ws.engine.connect() as conn:
+            found = conn.execute(
+                select(dms_prcreq.c.prcreqid).where(dms_prcreq.c.prcreqid == prcreqid)
+            ).first()
+        if found is None:
+            raise NotFound(f"No run request {prcreqid}: see the Monitor or 'dms job history'.")
+        return queue.cancel(self.ws, prcreqid, by=self.actor.username)
+
+    def _check_connections(self, job: JobInfo) -> None:
+        if job.kind == MAPPING:
+            check_mapping_connections(self.ws, self.actor, job.mappings)
+            return
+        conid: int | None = None
+        if job.kind == REPORT and job.report:
+            from dms_desktop.core.reports.service import ReportService
+
+            conid = ReportService(self.ws, self.actor).get(job.report).conid
+        elif job.kind == UPLOAD and job.upload:
+            from dms_desktop.core.uploads.service import UploadService
+
+            conid = UploadService(self.ws, self.actor).get(job.upload).conid
+        if conid is not None:
+            check_connection_access(self.ws, self.actor, conid)
 
     def history(self, name: str, limit: int = 50) -> list[dict[str, Any]]:
         self.actor.require("jobs", "view")
@@ -508,3 +678,39 @@ def _refuse_cycle(conn: Connection, jobschid: int, parent_id: int) -> None:
             chain.append(node)
         if len(chain) > 10_000:
             break
+
+
+def _mapping_rows(conn: Connection, mappings: Sequence[str]) -> dict[str, Any]:
+    """The current DMS_MAPR rows of ``mappings`` by upper-case reference; NotFound names
+    every unknown one."""
+    known = {
+        r.mapref.upper(): r
+        for r in conn.execute(
+            select(
+                dms_mapr.c.mapref,
+                dms_mapr.c.mapid,
+                dms_mapr.c.trgschm,
+                dms_mapr.c.trgtbtyp,
+                dms_mapr.c.trgtbnm,
+                dms_mapr.c.srcsys,
+                dms_mapr.c.blkprcrows,
+            ).where(
+                dms_mapr.c.curflg == CURRENT,
+                func.upper(dms_mapr.c.mapref).in_([m.upper() for m in mappings]),
+            )
+        )
+    }
+    missing = [m for m in mappings if m.upper() not in known]
+    if missing:
+        raise NotFound(f"Unknown mapping {', '.join(missing)}: see 'dms mapping list'.")
+    return known
+
+
+def _write_steps(conn: Connection, jobid: int, refs: Sequence[str], now: datetime) -> None:
+    conn.execute(
+        dms_jobdtl.insert(),
+        [
+            {"jobid": jobid, "mapref": ref, "stepseq": n, "curflg": CURRENT, "reccrdt": now}
+            for n, ref in enumerate(refs, start=1)
+        ],
+    )

@@ -84,17 +84,22 @@ _PARAMETER_TOKENS = {
 
 
 @cache
+def _tokenizer_class(dialect: str) -> type[Tokenizer]:
+    lang = Dialect.get_or_raise(dialect)
+    return type(
+        f"{lang.tokenizer_class.__name__}Expr", (lang.tokenizer_class,), {"COMMANDS": set()}
+    )
+
+
 def _tokenizer(dialect: str) -> Tokenizer:
     """The dialect's tokenizer without statement-level commands.
 
     SQLite/MySQL tokenizers read a leading ``REPLACE`` as the REPLACE INTO statement and
-    swallow the rest; in an expression it is the string function.
+    swallow the rest; in an expression it is the string function. A new one per call: a
+    tokenizer keeps its position while it works, so threads (scheduler workers) must not
+    share one.
     """
-    lang = Dialect.get_or_raise(dialect)
-    plain = type(
-        f"{lang.tokenizer_class.__name__}Expr", (lang.tokenizer_class,), {"COMMANDS": set()}
-    )
-    tokenizer: Tokenizer = plain(dialect=lang)
+    tokenizer: Tokenizer = _tokenizer_class(dialect)(dialect=Dialect.get_or_raise(dialect))
     return tokenizer
 
 

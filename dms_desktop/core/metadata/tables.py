@@ -621,6 +621,13 @@ Index("ix_dms_prclog_mapref", dms_prclog.c.mapref, dms_prclog.c.strtdt)
 # reports are scheduled by the same DMS_JOBSCH rows and logged in DMS_PRCLOG like loads.
 dms_job.append_column(Column("rptnm", String(100)))
 
+# --- upload jobs (migration 0009) ---------------------------------------------------------
+
+# A job with FLUPLDREF runs that upload definition on FLNM (a file or a pattern such as
+# incoming/*.csv: its newest match; empty: the file saved with the definition).
+dms_job.append_column(Column("flupldref", String(100)))
+dms_job.append_column(Column("flnm", String(1000)))
+
 # --- administration (migration 0008) -----------------------------------------------------
 
 # Extra rights of the matrix: "run" applies to Jobs (run a load now), "export" to Reports.

@@ -120,14 +120,16 @@ def enqueue_dependents(conn: Connection, claim: queue.Claim, by: str) -> list[in
     if claim.jobschid is None:
         return []
     children = conn.execute(
-        select(dms_jobsch.c.jobid, dms_jobsch.c.jobschid).where(
+        select(dms_jobsch.c.jobid, dms_jobsch.c.jobschid, dms_job.c.maxretry)
+        .join(dms_job, dms_job.c.jobid == dms_jobsch.c.jobid)
+        .where(
             dms_jobsch.c.dpnd_jobschid == claim.jobschid,
             dms_jobsch.c.curflg == "Y",
             dms_jobsch.c.enableflg == "Y",
         )
     ).all()
     queued = []
-    for jobid, jobschid in children:
+    for jobid, jobschid, retries in children:
         prcreqid = queue.enqueue(
             conn,
             jobid,
@@ -135,6 +137,7 @@ def enqueue_dependents(conn: Connection, claim: queue.Claim, by: str) -> list[in
             claim.scheduled_for,
             reqtyp="DEPENDENCY",
             requested_by=by,
+            max_attempts=int(retries or 0) + 1,  # the child's own retries
             parent=claim.prcreqid,
         )
         if prcreqid is not None:

@@ -24,12 +24,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dms_desktop import __version__
 from dms_desktop.core import clock as clock_mod
+from dms_desktop.core.admin.config import setting
 from dms_desktop.core.engine.run import run_mapping
 from dms_desktop.core.jobs import queue
 from dms_desktop.core.metadata.engine import write_tx
-from dms_desktop.core.metadata.tables import dms_jobdtl, dms_schsvc
+from dms_desktop.core.metadata.tables import dms_job, dms_jobdtl, dms_schsvc
 from dms_desktop.core.scheduler import firing
 from dms_desktop.core.scheduler.lease import Lease, LeasedState, persist
+from dms_desktop.core.scheduler.steps import run_report_step, run_upload_step
 from dms_desktop.core.security.permissions import service_user
 from dms_desktop.core.tasks import TaskState
 from dms_desktop.core.workspace import Workspace
@@ -45,7 +47,7 @@ class ServiceOptions:
     lease_s: int = queue.DEFAULT_LEASE_S
     poll_s: float = 1.0
     sync_s: float = 5.0
-    grace_s: int = firing.DEFAULT_GRACE_S
+    grace_s: int | None = None  # None: SCHEDULER.GRACE_SECONDS (System configuration)
     use_clock: bool = True  # APScheduler triggers; tests drive tick() themselves
     name: str = field(default_factory=lambda: f"svc-{uuid.uuid4().hex[:8]}")
 
@@ -120,10 +122,17 @@ class SchedulerService:
 
     # --- the clock -----------------------------------------------------------------------
 
+    def grace_s(self) -> int:
+        """The missed-firing grace window: the option, else the workspace's setting (read at
+        every tick, so an administrator's change applies without a restart)."""
+        if self.options.grace_s is not None:
+            return self.options.grace_s
+        return int(setting(self.ws, "SCHEDULER.GRACE_SECONDS"))
+
     def tick(self, now: datetime | None = None) -> int:
         """Queue due firings (idempotent across services)."""
         queued = firing.enqueue_due(
-            self.ws, now or self.clock(), self.options.grace_s, by=self.options.name
+            self.ws, now or self.clock(), self.grace_s(), by=self.options.name
         )
         if queued:
             self._wake.set()
@@ -137,7 +146,7 @@ class SchedulerService:
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
-                "misfire_grace_time": self.options.grace_s,
+                "misfire_grace_time": self.grace_s(),
             },
         )
         self._scheduler.start()
@@ -326,15 +335,16 @@ class SchedulerService:
                 )
                 if ok
                 else None,
+                retry=not state.cancelled,  # a cancelled run is not retried
             ),
             f"Request {claim.prcreqid}: finish",
             max(FINISH_PATIENCE_S, patience),
         )
         if finished:
             self.completed += 1
-            if children:
+            if children or finished == "RETRY":
                 self._wake.set()
-            if not ok:
+            if finished == queue.FAILED:
                 self.failures.append((self.clock(), message))
                 if self.on_failure is not None:
                     self.on_failure(message)
@@ -344,6 +354,11 @@ class SchedulerService:
         self, claim: queue.Claim, worker: str, state: TaskState
     ) -> tuple[bool, str, int | None]:
         with self.ws.engine.connect() as conn:
+            job = conn.execute(
+                select(dms_job.c.rptnm, dms_job.c.flupldref, dms_job.c.flnm).where(
+                    dms_job.c.jobid == claim.jobid
+                )
+            ).first()
             steps = (
                 conn.execute(
                     select(dms_jobdtl.c.mapref)
@@ -353,6 +368,14 @@ class SchedulerService:
                 .scalars()
                 .all()
             )
+        if job is not None and (job.rptnm or job.flupldref):
+            if job.rptnm:
+                done = run_report_step(self.ws, self.user, job.rptnm, claim, worker, state)
+            else:
+                done = run_upload_step(
+                    self.ws, self.user, job.flupldref, job.flnm, claim, worker, state
+                )
+            return done.ok, done.message, done.prclogid
         if not steps:
             return False, "The job has no mapping to run.", None
         messages, prclogid = [], None
@@ -378,9 +401,7 @@ def services(ws: Workspace, now: datetime | None = None, alive_s: int = 30) -> l
     """Scheduler services seen on this database; ``alive`` when they beat recently."""
     now = now or clock_mod.utcnow()
     with ws.engine.connect() as conn:
-        rows = conn.execute(
-            select(dms_schsvc).order_by(dms_schsvc.c.heartbeat.desc())
-        ).mappings()
+        rows = conn.execute(select(dms_schsvc).order_by(dms_schsvc.c.heartbeat.desc())).mappings()
         return [
             {
                 **dict(r),

@@ -1,5 +1,6 @@
-"""New job / Edit schedule: mappings in order, the schedule, the job it runs after (with the
-chain drawn), retries, and a live preview: the rule in words and the next 10 run times.
+"""New job / Edit job: what it runs (mappings in order, a report, an upload), its description,
+the schedule, the job it runs after (with the chain drawn), retries, and a live preview: the
+rule in words and the next 10 run times.
 
 Everything the preview needs is computed from the fields and the job list in memory; only
 loading the mappings and saving go to the database, in workers. Save stays disabled while the
@@ -15,7 +16,6 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
 from dms_desktop.core import clock
 from dms_desktop.core.errors import ValidationError
 from dms_desktop.core.jobs import frequency
-from dms_desktop.core.jobs.service import ScheduleSpec
+from dms_desktop.core.jobs.service import MAPPING, ScheduleSpec
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.jobs.chain import ChainView, ancestors, cycle_through
-from dms_desktop.gui.jobs.display import mark_primary, to_local, zone_of
-from dms_desktop.gui.jobs.mapping_picker import MappingPicker
+from dms_desktop.gui.jobs.display import mark_primary, plain_spin, to_local, zone_of
 from dms_desktop.gui.jobs.schedule_form import ScheduleForm, describe_rule, rule_for
-from dms_desktop.gui.jobs.work import JobRow, create_job, load_mappings, save_schedule
+from dms_desktop.gui.jobs.steps_box import StepsBox
+from dms_desktop.gui.jobs.work import JobRow, StepChoices, create_job, load_choices, save_job
 from dms_desktop.gui.pages import PageContext
 from dms_desktop.gui.widgets import set_message
 from dms_desktop.gui.workers import TaskSlot
@@ -70,7 +70,7 @@ class JobDialog(QDialog):
         self._load = TaskSlot()
         self._save = TaskSlot()
         self._preselect = list(preselect)
-        self.setWindowTitle(f"Schedule of {job.name}" if job else "New job")
+        self.setWindowTitle(f"Edit job {job.name}" if job else "New job")
         self.resize(960, 700)
 
         columns = QHBoxLayout()
@@ -79,28 +79,29 @@ class JobDialog(QDialog):
         left.setSpacing(10)
         self.name_edit = QLineEdit(self)
         self.description_edit = QLineEdit(self)
-        self.picker = MappingPicker(self)
+        self.description_edit.setObjectName("descriptionEdit")
+        self.description_edit.setPlaceholderText("Optional")
+        self.description_edit.setMaxLength(500)
+        self.steps = StepsBox(self)
+        self.picker = self.steps.picker
+        identity = QFormLayout()
         if job is None:
-            identity = QFormLayout()
             self.name_edit.setPlaceholderText("e.g. NIGHTLY_SALES")
-            self.description_edit.setPlaceholderText("Optional")
             identity.addRow("Name", self.name_edit)
-            identity.addRow("Description", self.description_edit)
-            left.addLayout(identity)
-            box = QGroupBox("Mappings", self)
-            QVBoxLayout(box).addWidget(self.picker)
-            left.addWidget(box)
         else:
             self.name_edit.setText(job.name)
-            for hidden in (self.name_edit, self.description_edit, self.picker):
-                hidden.hide()
+            self.name_edit.hide()
             title = QLabel(job.name, self)
             title.setObjectName("sectionTitle")
-            runs = QLabel(f"Runs {' → '.join(job.info.mappings)}", self)
-            runs.setObjectName("mutedLabel")
-            runs.setWordWrap(True)
             left.addWidget(title)
-            left.addWidget(runs)
+            self.description_edit.setText(job.info.description or "")
+            self.steps.lock_kind(job.info.kind, job.info.steps_text)
+            self.picker.choose(list(job.info.mappings))  # before the list of choices loads
+        identity.addRow("Description", self.description_edit)
+        left.addLayout(identity)
+        box = QGroupBox("What it runs", self)
+        QVBoxLayout(box).addWidget(self.steps)
+        left.addWidget(box)
 
         schedule_box = QGroupBox("Schedule", self)
         self.form = ScheduleForm(self.zone, schedule_box)
@@ -133,10 +134,11 @@ class JobDialog(QDialog):
         self.retry_delay_spin.setSuffix(" s")
         self.retry_delay_spin.setSpecialValueText("default (30 s, doubling)")
         for spin in (self.retries_spin, self.retry_delay_spin):
-            spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+            plain_spin(spin)
             spin.setToolTip(
-                "A run whose worker is lost (killed, or its lease expired) is queued again, "
-                "after the delay, doubling each time"
+                "A failed run, or one whose worker is lost, is queued again after the delay, "
+                "doubling each time; the last failure fails the run. Cancelled runs are not "
+                "retried."
             )
         retry_row.addWidget(QLabel("Retries", self))
         retry_row.addWidget(self.retries_spin)
@@ -189,39 +191,31 @@ class JobDialog(QDialog):
             self.form.set_spec(job.info.schedule)
             if job.parent:
                 self.after_combo.setCurrentIndex(max(0, self.after_combo.findData(job.parent)))
-            for widget in retry_box.findChildren(QWidget):
-                widget.hide()
-            retries = job.info.retries
-            fixed = QLabel(
-                f"{retries} retr{'y' if retries == 1 else 'ies'} when a run's worker is lost; "
-                "set when the job was created.",
-                retry_box,
-            )
-            fixed.setObjectName("mutedLabel")
-            retry_row.insertWidget(0, fixed)
+            self.retries_spin.setValue(job.info.retries)
+            self.retry_delay_spin.setValue(job.info.retry_delay or 0)
         for signal in (
             self.form.sig_changed,
-            self.picker.sig_changed,
+            self.steps.sig_changed,
             self.name_edit.textChanged,
             self.after_combo.currentIndexChanged,
         ):
             signal.connect(self.validate)
         self.validate()
-        if job is None:
+        if job is None or job.info.kind == MAPPING:
+            if job is not None:
+                self._preselect = list(job.info.mappings)
             self._load.start(
-                load_mappings,
+                load_choices,
                 context.ws,
                 context.user,
-                on_done=self._show_mappings,
+                on_done=self._show_choices,
                 on_error=self._failed,
             )
 
     # -- fields --------------------------------------------------------------------------------
-    def _show_mappings(self, mappings: list[tuple[str, str]]) -> None:
-        self.picker.set_available([m[0] for m in mappings], [m[1] for m in mappings])
-        known = {m[0].upper(): m[0] for m in mappings}
-        self.picker.choose([known[r.upper()] for r in self._preselect if r.upper() in known])
-        if self._preselect and not self.name_edit.text():
+    def _show_choices(self, choices: StepChoices) -> None:
+        self.steps.set_choices(choices, self._preselect)
+        if self.job is None and self._preselect and not self.name_edit.text():
             self.name_edit.setText(self._preselect[0])
         self.validate()
 
@@ -260,8 +254,8 @@ class JobDialog(QDialog):
         cycle = cycle_through(name or "this job", parent, self.parents) if parent else []
         if cycle:
             error = error or f"That dependency makes a cycle: {' → '.join(cycle)}."
-        if self.job is None and not error and not hint and not self.picker.mappings():
-            hint = "Add at least one mapping to run."
+        if not error and not hint and (self.job is None or self.job.info.kind == MAPPING):
+            hint = self.steps.missing()
         self._show_chain(name, parent, bool(cycle))
         self._show_preview(rule, parent, invalid=bool(error))
         set_message(self.message, error or hint, "error" if error else "info")
@@ -331,15 +325,15 @@ class JobDialog(QDialog):
         self.save_button.setEnabled(False)
         set_message(self.message, "Saving…", "info")
         ws, user = self.context.ws, self.context.user
+        delay = self.retry_delay_spin.value() or None
+        description = self.description_edit.text().strip() or None
         if self.job is None:
-            delay = self.retry_delay_spin.value() or None
-            description = self.description_edit.text().strip() or None
             self._save.start(
                 create_job,
                 ws,
                 user,
                 self.job_name(),
-                self.picker.mappings(),
+                self.steps.what(),
                 description,
                 self.retries_spin.value(),
                 delay,
@@ -348,12 +342,17 @@ class JobDialog(QDialog):
                 on_error=self._failed,
             )
         else:
+            info = self.job.info
             self._save.start(
-                save_schedule,
+                save_job,
                 ws,
                 user,
-                self.job.name,
+                info,
                 self.spec(),
+                description,
+                self.retries_spin.value(),
+                delay,
+                self.picker.mappings() if info.kind == MAPPING else None,
                 on_done=self._saved,
                 on_error=self._failed,
             )

@@ -1,5 +1,6 @@
 """Jobs: the list with schedule in words, next run and last status, and the actions on a job
-(new from mappings, edit schedule, enable/disable, delete, run now, history)."""
+(new from mappings, a report or an upload; edit; enable/disable, delete, run now, history).
+A button the user's roles do not allow is disabled, its tooltip naming the missing right."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def job_columns(zone_name: str) -> list[Column]:
     zone = zone_of(zone_name)
     return [
         Column("Name", lambda r: r.name),
-        Column("Mappings", lambda r: " → ".join(r.info.mappings)),
+        Column("Runs", lambda r: r.info.steps_text, tooltip=lambda r: r.info.description),
         Column("Schedule", lambda r: r.words, tooltip=lambda r: r.words),
         Column("Next run", lambda r: next_run_text(r, zone)),
         Column("Last status", lambda r: request_status(r.info.last_status), status=True),
@@ -85,16 +86,20 @@ class JobsPage(QWidget):
         layout.addWidget(
             PageHeader(
                 "Jobs",
-                "Loads built from mappings: their schedules, dependencies and last runs "
+                "Loads, reports and uploads: their schedules, dependencies and last runs "
                 f"(times in {context.ws.settings.timezone})",
                 self,
             )
         )
         bar = QHBoxLayout()
         bar.setSpacing(6)
-        self.new_button = self._button("New job…", "Create a job from mappings", self.new_job)
+        self.new_button = self._button(
+            "New job…", "Create a job running mappings, a report or an upload", self.new_job
+        )
         self.edit_button = self._button(
-            "Schedule…", "Edit the schedule: frequency, dates, dependency", self.edit_schedule
+            "Edit…",
+            "Edit the job: its mappings, description, retries, schedule and dependency",
+            self.edit_schedule,
         )
         self.enable_button = self._button("Disable", "Stop or resume its schedule", self.toggle)
         self.delete_button = self._button("Delete", "Delete the selected job", self.delete)
@@ -110,17 +115,19 @@ class JobsPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.refresh_button)
         layout.addLayout(bar)
-        self.allowed = {
-            self.new_button: user.can("jobs", "create"),
-            self.edit_button: user.can("jobs", "edit"),
-            self.enable_button: user.can("jobs", "edit"),
-            self.delete_button: user.can("jobs", "delete"),
-            self.run_button: can_run(user),
-            self.history_button: True,
+        rights = {
+            self.new_button: "create",
+            self.edit_button: "edit",
+            self.enable_button: "edit",
+            self.delete_button: "delete",
+            self.run_button: "run",
         }
-        for button, allowed in self.allowed.items():
-            if not allowed:
-                button.setToolTip("Your role does not allow this")
+        self.allowed = {button: user.can("jobs", right) for button, right in rights.items()}
+        self.allowed[self.run_button] = can_run(user)
+        self.allowed[self.history_button] = True
+        for button, right in rights.items():
+            if not self.allowed[button]:
+                button.setToolTip(user.missing("jobs", right))
 
         self.message = QLabel(self)
         self.message.setWordWrap(True)
@@ -358,6 +365,6 @@ PAGE = PageSpec(
     module="jobs",
     title="Jobs",
     icon="jobs",
-    summary="Loads built from mappings, their schedules and dependencies",
+    summary="Loads, reports and uploads: their schedules and dependencies",
     create=JobsPage,
 )

@@ -64,7 +64,7 @@ class RunJobDialog(QDialog):
         for row in rows:
             item = QListWidgetItem(row.name, self.jobs_list)
             item.setData(Qt.ItemDataRole.UserRole, row.name)
-            item.setToolTip(f"{' → '.join(row.info.mappings)}\n{row.words}")
+            item.setToolTip(f"{row.info.steps_text}\n{row.words}")
             if not row.info.enabled:
                 item.setText(f"{row.name} (disabled)")
         if rows:

@@ -8,7 +8,6 @@ zone and stored as naive UTC, like every time in the metadata database.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import available_timezones
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from dms_desktop.core.jobs import frequency
 from dms_desktop.core.jobs.service import ScheduleSpec
-from dms_desktop.gui.jobs.display import to_local, to_utc, zone_of
+from dms_desktop.gui.jobs.display import plain_spin, to_local, to_utc, zone_of
 
 FREQUENCIES: tuple[tuple[str | None, str], ...] = (
     (None, "On demand (Run now, or after another job)"),
@@ -64,14 +63,7 @@ def zone_names() -> tuple[str, ...]:
 
 def describe_rule(rule: frequency.Rule) -> str:
     """The rule in words, with its start and end dates in the rule's own zone."""
-    text = frequency.describe(replace(rule, start=None, end=None))
-    zone = rule.tz
-    start, end = to_local(rule.start, zone), to_local(rule.end, zone)
-    if start is not None:
-        text += f", from {start:%Y-%m-%d}"
-    if end is not None:
-        text += f" until {end:%Y-%m-%d}"
-    return text
+    return frequency.describe(rule)
 
 
 def rule_for(spec: ScheduleSpec, default_zone: str) -> frequency.Rule | None:
@@ -178,8 +170,9 @@ class ScheduleForm(QWidget):
         self.zone_combo.setCurrentText(default_zone)
         self.zone_combo.setMinimumContentsLength(18)
         self.zone_combo.setToolTip(f"DMS_TIMEZONE of this workspace: {default_zone}")
-        for spin in (self.day_spin, self.every_spin, self.time_edit):
-            spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)  # type or wheel
+        for spin in (self.day_spin, self.every_spin):
+            plain_spin(spin)  # type or wheel
+        self.time_edit.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
         form.addRow("Time zone", self.zone_combo)
 
         self._rows = {

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from dms_desktop.core.errors import DmsError
-from dms_desktop.core.jobs.service import JobInfo, JobService, ScheduleSpec
+from dms_desktop.core.jobs.service import REPORT, UPLOAD, JobInfo, JobService, ScheduleSpec
 from dms_desktop.core.mapping.repository import MappingService
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
@@ -32,9 +32,9 @@ class JobRow:
 
 
 def can_run(user: CurrentUser) -> bool:
-    """Whether Run now may be offered: the Jobs "run" right, or "create" (what the core's
-    run_now checks today); the core checks again and its refusal is shown."""
-    return user.can("jobs", "run") or user.can("jobs", "create")
+    """Whether Run now (and Cancel) may be offered: the Jobs "run" right the core checks;
+    the core checks again and its refusal is shown."""
+    return user.can("jobs", "run")
 
 
 def schedule_words(info: JobInfo, zone: str) -> str:
@@ -86,28 +86,94 @@ def load_mappings(ws: Workspace, user: CurrentUser) -> list[tuple[str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class StepChoices:
+    """What a job may run: mappings, reports with a scheduled output, upload definitions
+    (a list the user may not read is empty, with the reason)."""
+
+    mappings: list[tuple[str, str]]
+    reports: list[tuple[str, str]]
+    uploads: list[tuple[str, str]]
+    notes: dict[str, str]
+
+
+def load_choices(ws: Workspace, user: CurrentUser) -> StepChoices:
+    from dms_desktop.core.reports.service import ReportService
+    from dms_desktop.core.uploads.service import UploadService
+
+    notes: dict[str, str] = {}
+    mappings = load_mappings(ws, user)
+    reports: list[tuple[str, str]] = []
+    uploads: list[tuple[str, str]] = []
+    if user.can("reports", "view"):
+        for report in ReportService(ws, user).list():
+            if report.output_folder and report.output_format:
+                where = f"{report.output_format.upper()} to {report.output_folder}"
+                reports.append((report.name, where))
+        if not reports:
+            notes["reports"] = (
+                "No report has a scheduled output: give one an output folder and format "
+                "in Reports first."
+            )
+    else:
+        notes["reports"] = user.missing("reports", "view")
+    if user.can("uploads", "view"):
+        for upload in UploadService(ws, user).list():
+            uploads.append((upload.name, upload.file or ""))
+        if not uploads:
+            notes["uploads"] = "No upload definition yet: save one in Uploads first."
+    else:
+        notes["uploads"] = user.missing("uploads", "view")
+    return StepChoices(mappings, reports, uploads, notes)
+
+
 def create_job(
     ws: Workspace,
     user: CurrentUser,
     name: str,
-    mappings: list[str],
+    what: tuple[str, list[str], str | None],
     description: str | None,
     retries: int,
     retry_delay: int | None,
     spec: ScheduleSpec,
 ) -> JobInfo:
-    return JobService(ws, user).create(
-        name,
-        mappings,
-        description=description,
-        retries=retries,
-        retry_delay=retry_delay,
-        schedule=spec,
+    """``what``: (MAPPING, refs, None), (REPORT, [report], None) or (UPLOAD, [name], file)."""
+    kind, refs, file = what
+    options: dict[str, Any] = dict(
+        description=description, retries=retries, retry_delay=retry_delay, schedule=spec
     )
+    jobs = JobService(ws, user)
+    if kind == REPORT:
+        return jobs.create_report_job(name, refs[0], **options)
+    if kind == UPLOAD:
+        return jobs.create_upload_job(name, refs[0], file, **options)
+    return jobs.create(name, refs, **options)
 
 
-def save_schedule(ws: Workspace, user: CurrentUser, name: str, spec: ScheduleSpec) -> JobInfo:
-    return JobService(ws, user).set_schedule(name, spec)
+def save_job(
+    ws: Workspace,
+    user: CurrentUser,
+    job: JobInfo,
+    spec: ScheduleSpec,
+    description: str | None,
+    retries: int,
+    retry_delay: int | None,
+    steps: list[str] | None,
+) -> JobInfo:
+    """Save an edited job: what changed of its definition, then its schedule."""
+    jobs = JobService(ws, user)
+    changes: dict[str, Any] = {}
+    if (description or None) != (job.description or None):
+        changes["description"] = description
+    if retries != job.retries:
+        changes["retries"] = retries
+    if retry_delay != job.retry_delay:
+        changes["retry_delay"] = retry_delay
+    if steps is not None and [s.upper() for s in steps] != [m.upper() for m in job.mappings]:
+        changes["steps"] = steps
+    if changes:
+        jobs.edit(job.name, **changes)
+    return jobs.set_schedule(job.name, spec)
 
 
 def set_enabled(ws: Workspace, user: CurrentUser, name: str, enabled: bool) -> JobInfo:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from dms_desktop.core.connections.model import ConnectionDef
+from dms_desktop.core.engine.run import RunResult
 from dms_desktop.core.mapping.model import Mapping
 from dms_desktop.core.mapping.types import type_choices
 from dms_desktop.core.mapping.validate import MappingProblem
@@ -110,6 +111,7 @@ class MappingEditor(QWidget):
         self.versions_tab.sig_restored.connect(self._restored)
         self.plan_tab = PlanTab(self, self)
         self.run_panel = RunPanel(self, self)
+        self.run_panel.sig_finished.connect(self._run_finished)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("editorTabs")
         self.tabs.setDocumentMode(True)
@@ -253,6 +255,14 @@ class MappingEditor(QWidget):
 
     def _restored(self, mapping: Mapping) -> None:
         self.load(mapping.ref)
+
+    def _run_finished(self, result: RunResult | None) -> None:
+        """A run compiles the saved version (validating it first when needed) and stores its
+        plan: a successful one leaves that version validated, and the plan tab reloads."""
+        self.plan_tab.stale = True
+        if result is not None and result.ok and self.base is not None:
+            self.base.validated = True
+            self.refresh_status()
 
     # -- edits ----------------------------------------------------------------------------
     def _header_edited(self, attr: str, old: Any, new: Any) -> None:

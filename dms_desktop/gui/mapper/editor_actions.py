@@ -70,7 +70,7 @@ class EditorActions:
                 self.toolbar.addSeparator()
             else:
                 self.toolbar.addAction(action)
-        self.run.setEnabled(editor.context.user.can("jobs", "create"))
+        self.run.setEnabled(editor.context.user.can("jobs", "run"))
 
     def _action(self, text: str, keys: str, slot, icon_=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
         action = QAction(text, self.editor)

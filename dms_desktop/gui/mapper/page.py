@@ -174,7 +174,7 @@ class MapperPage(QWidget):
 
     def _update_run_now(self) -> None:
         editor = self.current_editor()
-        allowed = self.context.user.can("jobs", "create")
+        allowed = self.context.user.can("jobs", "run")
         self.run_now_action.setEnabled(editor is not None and allowed)
 
 

@@ -52,7 +52,7 @@ class RunPanel(QWidget):
         self.task: Task | None = None
         self.control: RunControl | None = None
         self.result: RunResult | None = None
-        self.allowed = host.context.user.can("jobs", "create")
+        self.allowed = host.context.user.can("jobs", "run")
 
         self.run_button = QPushButton("Run now", self)
         self.run_button.setObjectName("runNowButton")
@@ -63,7 +63,7 @@ class RunPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         if not self.allowed:
             self.run_button.setEnabled(False)
-            self.run_button.setToolTip("Your role may not run loads")
+            self.run_button.setToolTip(host.context.user.missing("jobs", "run"))
         hint = QLabel("Loads the saved version into the target, in one transaction.", self)
         hint.setObjectName("mutedLabel")
         bar = QHBoxLayout()

@@ -1,10 +1,12 @@
 """Monitor: queued, running and finished runs, refreshed live from a worker while the page is
-visible; a run's steps, errors and log; Cancel (queued or running) and Rerun (failed)."""
+visible; a run's steps, errors and log; Cancel (queued or running) and Rerun (failed), both
+needing the Jobs "run" right. ``show_runs(job, day, status)`` filters the list: the
+Dashboard calls it when a bar or a job is clicked."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -21,16 +23,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dms_desktop.core.jobs import queue
 from dms_desktop.core.jobs.service import JobService
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui.errors import user_message
+from dms_desktop.gui.jobs.display import to_utc, zone_of
 from dms_desktop.gui.jobs.records import records_view, selected_row
 from dms_desktop.gui.jobs.work import can_run
 from dms_desktop.gui.monitor.details import RunDetailsPanel
 from dms_desktop.gui.monitor.model import PROGRESS_COLUMN, ProgressDelegate, RunsModel
-from dms_desktop.gui.monitor.queries import FILTERS, RunDetails, RunRow, load_details, load_runs
+from dms_desktop.gui.monitor.queries import (
+    FILTERS,
+    LIMIT,
+    RunDetails,
+    RunRow,
+    load_details,
+    load_runs,
+    section_of,
+)
 from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.resources import icon
 from dms_desktop.gui.widgets import PageHeader, set_message
@@ -43,13 +53,13 @@ FILTER_TITLES = {  # the sections of the table
     "queued": "Queued",
     "running": "Running",
     "finished": "Finished",
+    "succeeded": "Succeeded",
     "failed": "Failed",
 }
 
 
 def cancel_run(ws: Workspace, user: CurrentUser, prcreqid: int) -> str:
-    user.require("jobs", "edit")
-    return queue.cancel(ws, prcreqid, by=user.username)
+    return JobService(ws, user).cancel(prcreqid)
 
 
 def rerun(ws: Workspace, user: CurrentUser, job: str) -> int:
@@ -70,6 +80,8 @@ class MonitorPage(QWidget):
         self._details_task = TaskSlot()
         self._action_task = TaskSlot()
         self.which = "all"
+        self.day: date | None = None  # runs of one day (workspace zone) only
+        self._exact_job = False  # the job filter holds a whole name (set by show_runs)
         self._load_failed = False
         user = context.user
 
@@ -104,7 +116,14 @@ class MonitorPage(QWidget):
         self.job_filter.setMaximumWidth(220)
         self.job_filter.setMinimumWidth(60)
         self.job_filter.textChanged.connect(lambda _t: self.refresh())
+        self.job_filter.textEdited.connect(self._typed_job)
         bar.addWidget(self.job_filter, 1)
+        self.day_chip = QPushButton("", self)
+        self.day_chip.setObjectName("dayFilterChip")
+        self.day_chip.setToolTip("Only the runs of this day: click to show every day")
+        self.day_chip.clicked.connect(lambda _c=False: self.show_day(None))
+        self.day_chip.hide()
+        bar.addWidget(self.day_chip)
         self.live_check = QCheckBox("Live", self)
         self.live_check.setChecked(True)
         self.live_check.setToolTip(f"Refresh every {REFRESH_MS // 1000} s while visible")
@@ -131,8 +150,10 @@ class MonitorPage(QWidget):
         for button in (self.cancel_button, self.rerun_button):
             button.setMinimumWidth(36)  # a narrow window clips the labels instead of growing
         layout.addLayout(bar)
-        self.can_cancel = user.can("jobs", "edit")
-        self.can_rerun = can_run(user)
+        self.can_cancel = self.can_rerun = can_run(user)
+        if not can_run(user):
+            for button in (self.cancel_button, self.rerun_button):
+                button.setToolTip(user.missing("jobs", "run"))
 
         self.message = QLabel(self)
         self.message.setWordWrap(True)
@@ -184,12 +205,53 @@ class MonitorPage(QWidget):
             return
         self.refresh()
 
+    def show_runs(
+        self, job: str | None = None, day: date | None = None, status: str | None = None
+    ) -> None:
+        """Show only the runs of ``job`` (its whole name), on ``day`` (a date in the
+        workspace zone) with ``status`` (a section key, or a status word such as SUCCESS
+        or FAILED); None clears that filter."""
+        self.which = section_of(status)
+        self.day = day
+        self._exact_job = bool(job)
+        self.filter_tabs.blockSignals(True)  # one refresh below, not one per control
+        self.filter_tabs.setCurrentIndex(self.filter_keys.index(self.which))
+        self.filter_tabs.blockSignals(False)
+        self.job_filter.blockSignals(True)
+        self.job_filter.setText(job or "")
+        self.job_filter.blockSignals(False)
+        self._show_day_chip()
+        self.refresh()
+
+    def show_day(self, day: date | None) -> None:
+        self.day = day
+        self._show_day_chip()
+        self.refresh()
+
+    def _show_day_chip(self) -> None:
+        self.day_chip.setVisible(self.day is not None)
+        if self.day is not None:
+            self.day_chip.setText(f"{self.day:%a %Y-%m-%d}  ✕")
+
+    def _typed_job(self, _text: str) -> None:
+        self._exact_job = False  # the user types a fragment again
+
+    def _between(self) -> tuple[datetime, datetime] | None:
+        if self.day is None:
+            return None
+        zone = zone_of(self.context.ws.settings.timezone)
+        start = datetime.combine(self.day, time(0, 0))
+        return to_utc(start, zone), to_utc(start + timedelta(days=1), zone)
+
     def refresh(self) -> None:
         self._runs_task.start(
             load_runs,
             self.context.ws,
             self.which,
             self.job_filter.text(),
+            LIMIT,
+            self._between(),
+            self._exact_job,
             on_done=self._show_runs,
             on_error=self._failed,
         )

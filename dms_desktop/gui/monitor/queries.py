@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from dms_desktop.core.metadata.tables import (
     dms_job,
@@ -25,8 +25,32 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "queued": ("NEW", "RETRY"),
     "running": ("CLAIMED", "RUNNING"),
     "finished": ("DONE", "FAILED", "CANCELLED"),
+    "succeeded": ("DONE",),
     "failed": ("FAILED",),
 }
+# A status as other pages name it (run log, request, the words users see) -> a FILTERS key
+SECTIONS = {
+    "SUCCESS": "succeeded",
+    "DONE": "succeeded",
+    "FAILED": "failed",
+    "RUNNING": "running",
+    "CLAIMED": "running",
+    "QUEUED": "queued",
+    "NEW": "queued",
+    "RETRY": "queued",
+    "CANCELLED": "finished",
+    "MISSED": "finished",
+}
+
+
+def section_of(status: str | None) -> str:
+    """The FILTERS key showing runs of ``status`` (a key itself, or a status word)."""
+    text = (status or "").strip()
+    if text.lower() in FILTERS:
+        return text.lower()
+    return SECTIONS.get(text.upper(), "all")
+
+
 ACTIVE = ("NEW", "RETRY", "CLAIMED", "RUNNING")
 LIMIT = 500
 
@@ -70,9 +94,10 @@ def load_runs(
     job: str = "",
     limit: int = LIMIT,
     between: tuple[datetime, datetime] | None = None,
+    exact: bool = False,
 ) -> list[RunRow]:
-    """The newest requests matching ``which`` (a FILTERS key), a job-name fragment and,
-    optionally, a [start, end) range of run times (naive UTC)."""
+    """The newest requests matching ``which`` (a FILTERS key), a job-name fragment (the
+    whole name with ``exact``) and, optionally, a [start, end) range of run times (naive UTC)."""
     names = (
         select(dms_job.c.jobid, func.max(dms_job.c.jobnm).label("jobnm"))
         .group_by(dms_job.c.jobid)
@@ -86,8 +111,11 @@ def load_runs(
     )
     if FILTERS.get(which):
         query = query.where(dms_prcreq.c.status.in_(FILTERS[which]))
-    if job.strip():
-        query = query.where(func.lower(names.c.jobnm).contains(job.strip().lower()))
+    if job.strip() and exact:
+        query = query.where(func.lower(names.c.jobnm) == job.strip().lower())
+    elif job.strip():
+        fragment = job.strip().lower()
+        query = query.where(func.lower(names.c.jobnm).contains(fragment, autoescape=True))
     if between is not None:
         query = query.where(run_time() >= between[0], run_time() < between[1])
     with ws.engine.connect() as conn:
@@ -107,7 +135,15 @@ def load_runs(
                     func.sum(dms_prclog.c.errrows).label("rejected"),
                     func.max(dms_prclog.c.prclogid).label("last_log"),
                 )
-                .where(dms_prclog.c.prcreqid.in_(ids))
+                .join(dms_prcreq, dms_prcreq.c.prcreqid == dms_prclog.c.prcreqid)
+                .where(
+                    dms_prclog.c.prcreqid.in_(ids),
+                    # a retried request: the counts of its latest attempt
+                    or_(
+                        dms_prcreq.c.claimed_at.is_(None),
+                        dms_prclog.c.strtdt >= dms_prcreq.c.claimed_at,
+                    ),
+                )
                 .group_by(dms_prclog.c.prcreqid)
             )
         }
@@ -157,7 +193,9 @@ def _mappings(conn: Any, ids: list[int]) -> dict[int, str]:
         .where(dms_prclog.c.prcreqid.in_(ids))
         .order_by(dms_prclog.c.prclogid)
     ):
-        out.setdefault(prcreqid, []).append(mapref or "")
+        refs = out.setdefault(prcreqid, [])
+        if (mapref or "") not in refs:  # a retried request ran its mappings again
+            refs.append(mapref or "")
     return {k: ", ".join(v) for k, v in out.items()}
 
 
