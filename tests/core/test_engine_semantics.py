@@ -230,6 +230,27 @@ def test_dimension_type1_and_type2(env: EngineEnv, clock: FakeClock) -> None:
     assert env.rows("dim_customer") == before
 
 
+def test_engine_settings_high_date_and_batch_size(env: EngineEnv, clock: FakeClock) -> None:
+    """ENGINE.SCD2_HIGH_DATE is the TODT of current versions and ENGINE.DEFAULT_BATCH_SIZE the
+    chunk of a mapping without BLKPRCROWS (Admin › Configuration)."""
+    from dms_desktop.core.admin.params import ParamService
+    from dms_desktop.core.engine.plan import prepare
+
+    params = ParamService(env.ws, env.admin)
+    params.set("ENGINE.SCD2_HIGH_DATE", "2999-12-31")
+    params.set("ENGINE.DEFAULT_BATCH_SIZE", "2500")
+    customer_source(env)
+    env.mapping("DIM_CUSTOMER", "DIMENSION", "SQL_CUSTOMER", customer_columns())
+    env.replace_rows("customer", CUSTOMER_COLUMNS, [R1, R2])
+    assert env.run("DIM_CUSTOMER").ok
+    env.replace_rows("customer", CUSTOMER_COLUMNS, [change(R1, city="Berlin"), R2])
+    t1 = clock.tick(days=1)
+    assert env.run("DIM_CUSTOMER").ok
+    old, new = by_key(env.rows("dim_customer"))["C1"]
+    assert (old["todt"], new["todt"]) == (t1, datetime(2999, 12, 31))
+    assert prepare(env.ws, env.admin, "DIM_CUSTOMER").chunk == 2500
+
+
 @pytest.mark.parametrize("history", [True, False], ids=["scd2", "scd1"])
 def test_rows_gone_from_the_source(env: EngineEnv, clock: FakeClock, history: bool) -> None:
     customer_source(env)

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.visitors import iterate
 
 from dms_desktop.core.engine.hashing import row_hash_sql
-from dms_desktop.core.engine.target import END_OF_TIME, UNKNOWN_MEMBER, LoadColumn, LoadShape
+from dms_desktop.core.engine.target import UNKNOWN_MEMBER, LoadColumn, LoadShape
 
 RUN_TS = bindparam("run_ts", type_=DateTime())
 
@@ -110,7 +110,7 @@ def _insert_new(shape: LoadShape, stage: Table, only_new: bool) -> Executable:
     values += [_hash(shape, stage), RUN_TS, RUN_TS]
     names += ["rwhkey", "reccrdt", "recupdt"]
     if shape.history:
-        values += [literal("Y"), RUN_TS, literal(END_OF_TIME, DateTime())]
+        values += [literal("Y"), RUN_TS, literal(shape.high_date, DateTime())]
         names += ["curflg", "fromdt", "todt"]
     query = select(*values)
     if only_new:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Engine, MetaData, Table, literal_column, select
@@ -20,6 +21,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeEngine
 
 from dms_desktop.core import clock
+from dms_desktop.core.admin.config import settings_of
 from dms_desktop.core.connections.service import ConnectionService
 from dms_desktop.core.engine import merge
 from dms_desktop.core.engine.merge import Step
@@ -77,7 +79,9 @@ def prepare(ws: Workspace, actor: CurrentUser, ref: str) -> LoadContext:
     extract = transformed_query(
         mapping, query.text, source_dialect, [c.name for c in query.columns]
     )
-    shape = load_shape(mapping, target.dialect.name, mapping.target_schema)
+    engine_settings = settings_of(ws)  # ENGINE.* of Admin › Configuration
+    high_date = datetime.combine(engine_settings["ENGINE.SCD2_HIGH_DATE"], time())
+    shape = load_shape(mapping, target.dialect.name, mapping.target_schema, high_date)
     return LoadContext(
         mapping=mapping,
         shape=shape,
@@ -85,7 +89,7 @@ def prepare(ws: Workspace, actor: CurrentUser, ref: str) -> LoadContext:
         source_dialect=source_dialect,
         target=target,
         extract_sql=extract,
-        chunk=max(1000, mapping.bulk_rows or 10_000),
+        chunk=max(1000, mapping.bulk_rows or engine_settings["ENGINE.DEFAULT_BATCH_SIZE"]),
     )
 
 

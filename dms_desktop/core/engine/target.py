@@ -108,6 +108,7 @@ class LoadShape:
     columns: tuple[LoadColumn, ...]
     target: Table
     history: bool  # a type-2 dimension: CURFLG, FROMDT, TODT
+    high_date: datetime = END_OF_TIME  # TODT of current versions (ENGINE.SCD2_HIGH_DATE)
 
     @property
     def keys(self) -> list[LoadColumn]:
@@ -123,7 +124,9 @@ class LoadShape:
         return self.mapping.table_type in ("FACT", "DIMENSION") and bool(self.keys)
 
 
-def load_shape(mapping: Mapping, dialect: str, schema: str | None) -> LoadShape:
+def load_shape(
+    mapping: Mapping, dialect: str, schema: str | None, high_date: datetime = END_OF_TIME
+) -> LoadShape:
     """The target table exactly as the mapping's DDL creates it (core.mapping.ddl)."""
     sqlglot_name = {"postgresql": "postgres"}.get(dialect, dialect)
     columns = []
@@ -133,4 +136,6 @@ def load_shape(mapping: Mapping, dialect: str, schema: str | None) -> LoadShape:
             LoadColumn(spec, fold(spec.name), checked, _CATEGORY.get(checked.family, hashing.TEXT))
         )
     target = target_table(mapping, dialect, schema)
-    return LoadShape(mapping, dialect, schema, tuple(columns), target, has_history(mapping))
+    return LoadShape(
+        mapping, dialect, schema, tuple(columns), target, has_history(mapping), high_date
+    )
