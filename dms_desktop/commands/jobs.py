@@ -6,10 +6,11 @@ import argparse
 import time
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dms_desktop.commands.base import as_user
 from dms_desktop.core.errors import DmsError, ValidationError
-from dms_desktop.core.jobs import queue
+from dms_desktop.core.jobs import frequency, queue
 from dms_desktop.core.jobs.service import JobService, ScheduleSpec
 from dms_desktop.core.metadata.tables import dms_prcreq
 from dms_desktop.core.scheduler.service import SchedulerService, ServiceOptions, services
@@ -21,16 +22,26 @@ class RunFailedExit(DmsError):
     """``job run --wait`` on a run that did not succeed."""
 
 
-def _date(text: str | None) -> datetime | None:
+def _date(text: str | None, zone: str, end: bool = False) -> datetime | None:
+    """A date or time given in the schedule's zone, as the naive UTC the core keeps; an end
+    date without a time means the end of that day (23:59), as in the schedule editor."""
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text)
+        local = datetime.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{text!r} is not a date: use YYYY-MM-DD[ HH:MM].") from None
+    if end and len(text.strip()) == 10:
+        local = local.replace(hour=23, minute=59)
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"Unknown time zone {zone!r}: use an IANA name.") from None
+    return frequency.to_utc(local, tz)
 
 
-def _spec(args: argparse.Namespace) -> ScheduleSpec:
+def _spec(args: argparse.Namespace, default_zone: str) -> ScheduleSpec:
+    zone = args.timezone or default_zone
     return ScheduleSpec(
         frequency=args.freq,
         day=args.day if args.day is not None else args.weekday,
@@ -38,8 +49,8 @@ def _spec(args: argparse.Namespace) -> ScheduleSpec:
         minute=args.minute,
         months=args.month,
         every_minutes=args.every_minutes,
-        start=_date(args.start),
-        end=_date(args.end),
+        start=_date(args.start, zone),
+        end=_date(args.end, zone, end=True),
         zone=args.timezone,
         after=args.after,
     )
@@ -74,7 +85,7 @@ def _create(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[
         description=args.description,
         retries=args.retries,
         retry_delay=args.retry_delay,
-        schedule=_spec(args),
+        schedule=_spec(args, ws.settings.timezone),
     )
     jobs = JobService(ws, user)
     name = args.name or kinds[0]
@@ -208,8 +219,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--hour", type=int)
     p.add_argument("--minute", type=int)
     p.add_argument("--every-minutes", type=int, help="ID: the interval")
-    p.add_argument("--start", help="YYYY-MM-DD[ HH:MM] (UTC)")
-    p.add_argument("--end", help="YYYY-MM-DD[ HH:MM] (UTC)")
+    p.add_argument("--start", help="YYYY-MM-DD[ HH:MM] in the schedule's time zone")
+    p.add_argument("--end", help="YYYY-MM-DD[ HH:MM] in the schedule's time zone")
     p.add_argument("--timezone", help="IANA zone (default DMS_TIMEZONE)")
     p.add_argument("--after", help="run after this job succeeds")
     p.add_argument("--retries", type=int, default=0)

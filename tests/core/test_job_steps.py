@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -338,3 +339,29 @@ def test_cli_job_set_and_create_report_or_upload(
         workspace, monkeypatch, capsys, "job", "create", "LOAD_A", "--report", "X"
     )
     assert code == 1 and "Give one thing for the job to run" in err
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_cli_start_and_end_are_in_the_schedules_zone(
+    jobs: JobService,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--start 2026-07-01 06:00 --timezone Europe/Berlin` is 04:00 UTC (CEST); a bad zone is
+    named."""
+    code, _out, err = _dms(
+        workspace, monkeypatch, capsys,
+        "job", "create", "LOAD_A", "--name", "berlin", "--freq", "DL", "--hour", "6",
+        "--start", "2026-07-01 06:00", "--end", "2026-12-31", "--timezone", "Europe/Berlin",
+    )  # fmt: skip
+    assert code == 0, err
+    schedule = jobs.get("berlin").schedule
+    assert schedule.start == datetime(2026, 7, 1, 4, 0)
+    assert schedule.end == datetime(2026, 12, 31, 22, 59)  # the whole last day, CET
+    code, _out, err = _dms(
+        workspace, monkeypatch, capsys,
+        "job", "create", "LOAD_A", "--name", "nowhere", "--freq", "DL",
+        "--start", "2026-07-01", "--timezone", "Mars/Olympus",
+    )  # fmt: skip
+    assert code == 1 and "Mars/Olympus" in err

@@ -130,7 +130,8 @@ def make_rule(
     return Rule(code, day=dom, months=tuple(sorted(month_set)), **base)  # type: ignore[arg-type]
 
 
-def _to_utc(local: datetime, tz: ZoneInfo) -> datetime:
+def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
+    """A wall-clock time in ``tz`` as naive UTC (a time in a DST gap resolves forward)."""
     aware = local.replace(tzinfo=tz, fold=0)
     return aware.astimezone(UTC).replace(tzinfo=None)
 
@@ -186,7 +187,7 @@ def firings(rule: Rule, after: datetime) -> Iterator[datetime]:
     for day in _dates(rule, _local_date(lower, tz) - timedelta(days=1)):
         if day > limit:
             return
-        moment = _to_utc(datetime.combine(day, time(rule.hour, rule.minute)), tz)
+        moment = to_utc(datetime.combine(day, time(rule.hour, rule.minute)), tz)
         if moment <= after or (rule.start and moment < rule.start):
             continue
         if rule.end and moment > rule.end:

@@ -19,11 +19,12 @@ from sqlalchemy import and_, case, func, select
 from dms_desktop.core import clock
 from dms_desktop.core.errors import DmsError
 from dms_desktop.core.jobs import frequency
+from dms_desktop.core.jobs.frequency import to_utc
 from dms_desktop.core.jobs.service import JobService
 from dms_desktop.core.metadata.tables import dms_job, dms_prclog, dms_prcreq
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
-from dms_desktop.gui.jobs.display import to_utc, zone_of
+from dms_desktop.gui.jobs.display import zone_of
 from dms_desktop.gui.jobs.schedule_form import rule_for
 from dms_desktop.gui.monitor.queries import RunRow, load_runs, run_time
 

@@ -72,11 +72,6 @@ def to_local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.replace(tzinfo=UTC).astimezone(zone)
 
 
-def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
-    """A wall-clock time in ``zone`` as naive UTC (a gap time resolves forward, like the core)."""
-    return local.replace(tzinfo=zone, fold=0).astimezone(UTC).replace(tzinfo=None)
-
-
 def local_text(moment: datetime | None, zone: ZoneInfo, seconds: bool = True) -> str:
     local = to_local(moment, zone)
     if local is None:

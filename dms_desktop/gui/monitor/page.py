@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dms_desktop.core.jobs.frequency import to_utc
 from dms_desktop.core.jobs.service import JobService
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui.errors import user_message
-from dms_desktop.gui.jobs.display import to_utc, zone_of
+from dms_desktop.gui.jobs.display import zone_of
 from dms_desktop.gui.jobs.records import records_view, selected_row
 from dms_desktop.gui.jobs.work import can_run
 from dms_desktop.gui.monitor.details import RunDetailsPanel
