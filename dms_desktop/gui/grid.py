@@ -69,6 +69,10 @@ def cell_text(value: Any) -> str:
         size = len(value)
         head = bytes(value[:BYTES_SHOWN]).hex()
         return f"0x{head}{'…' if size > BYTES_SHOWN else ''} ({size:,} bytes)"
+    if isinstance(value, float):
+        # 15 significant digits, as the SQLite shell prints: 32.4 rather than the binary
+        # artefact 32.400000000000006 (Copy keeps every digit)
+        return format(value, ".15g")
     text = value[: CELL_CHARS + 1] if isinstance(value, str) else value_text(value)
     if len(text) > CELL_CHARS:
         text = text[:CELL_CHARS] + "…"

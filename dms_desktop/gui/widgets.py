@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
 from PySide6.QtGui import QIcon, QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dms_desktop.gui.resources import app_icon
 
@@ -150,3 +158,17 @@ class IconLabel(QLabel):
         self.setPixmap(
             self._icon.pixmap(QSize(self._size, self._size), self.devicePixelRatioF(), self._mode)
         )
+
+
+# The theme pads spin boxes; with NoButtons alone Qt still reserves the buttons' room and
+# squashes the text to a pixel, so the buttons are also given no width.
+_NO_BUTTONS = (
+    "QSpinBox::up-button, QSpinBox::down-button, QTimeEdit::up-button, QTimeEdit::down-button "
+    "{ subcontrol-origin: border; width: 0px; border: none; }"
+)
+
+
+def plain_spin(spin: QAbstractSpinBox) -> None:
+    """A spin box typed into (or scrolled), without the up/down buttons."""
+    spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+    spin.setStyleSheet(_NO_BUTTONS)

@@ -58,6 +58,15 @@ def test_sorting_runs_the_query_again_with_order_by(qtbot, sqlite_tab: SqlTab) -
     assert model.index(0, 0).data() == "Customer 001"
 
 
+def test_floats_show_fifteen_digits_and_copy_keeps_all(qtbot, sqlite_tab: SqlTab) -> None:  # type: ignore[no-untyped-def]
+    from dms_desktop.gui.grid import value_text
+
+    run(qtbot, sqlite_tab, "SELECT 20 * 1.62 AS amount, 1e300 * 10 AS big, 0.1 + 0.2 AS sum")
+    model = sqlite_tab.results.model
+    assert [model.index(0, c).data() for c in range(3)] == ["32.4", "1e+301", "0.3"]
+    assert value_text(0.1 + 0.2) == "0.30000000000000004"  # Copy: the exact value
+
+
 def test_export_to_csv_through_the_dialog(
     qtbot, sqlite_tab: SqlTab, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 
 SUCCESS, FAILED, RUNNING, QUEUED, CANCELLED, MISSED, PLANNED = (
     "SUCCESS",
@@ -102,13 +102,3 @@ def mark_primary(button: QPushButton) -> None:
 
 # Without buttons, the theme's padding leaves a QSpinBox's text one pixel wide: the buttons
 # must also be sized away, from the border.
-_NO_BUTTONS = (
-    "QSpinBox::up-button { subcontrol-origin: border; width: 0px; border: none; }"
-    "QSpinBox::down-button { subcontrol-origin: border; width: 0px; border: none; }"
-)
-
-
-def plain_spin(spin: QAbstractSpinBox) -> None:
-    """A spin box typed into (or scrolled), without the up/down buttons."""
-    spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-    spin.setStyleSheet(_NO_BUTTONS)

@@ -36,12 +36,12 @@ from dms_desktop.core.jobs import frequency
 from dms_desktop.core.jobs.service import MAPPING, ScheduleSpec
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.jobs.chain import ChainView, ancestors, cycle_through
-from dms_desktop.gui.jobs.display import mark_primary, plain_spin, to_local, zone_of
+from dms_desktop.gui.jobs.display import mark_primary, to_local, zone_of
 from dms_desktop.gui.jobs.schedule_form import ScheduleForm, describe_rule, rule_for
 from dms_desktop.gui.jobs.steps_box import StepsBox
 from dms_desktop.gui.jobs.work import JobRow, StepChoices, create_job, load_choices, save_job
 from dms_desktop.gui.pages import PageContext
-from dms_desktop.gui.widgets import set_message
+from dms_desktop.gui.widgets import plain_spin, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 NAME_RULE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,99}$")  # as the core checks it

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from dms_desktop.core.jobs import frequency
 from dms_desktop.core.jobs.frequency import to_utc
 from dms_desktop.core.jobs.service import ScheduleSpec
-from dms_desktop.gui.jobs.display import plain_spin, to_local, zone_of
+from dms_desktop.gui.jobs.display import to_local, zone_of
+from dms_desktop.gui.widgets import plain_spin
 
 FREQUENCIES: tuple[tuple[str | None, str], ...] = (
     (None, "On demand (Run now, or after another job)"),

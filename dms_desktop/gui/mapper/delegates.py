@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dms_desktop.gui.widgets import plain_spin
+
 Index = QModelIndex | QPersistentModelIndex
 MARK_ROLE = Qt.ItemDataRole.UserRole + 2  # see columns_model.MARK_ROLE
 MARK_COLOUR = "#d1242f"
-NO_SPIN_BUTTONS = "QSpinBox::up-button, QSpinBox::down-button { width: 0px; border: none; }"
 _WORD_BEFORE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*$")
 _COMPLETER_KEYS = (
     Qt.Key.Key_Enter,
@@ -189,7 +190,7 @@ class SpinDelegate(MarkedDelegate):
         spin = QSpinBox(parent)
         spin.setObjectName("sequenceEditor")
         spin.setRange(0, 99_999)
-        spin.setStyleSheet(NO_SPIN_BUTTONS)  # NoButtons would squash the text under the theme
+        plain_spin(spin)
         spin.setSpecialValueText(" ")
         return spin
 

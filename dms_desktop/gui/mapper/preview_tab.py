@@ -20,11 +20,10 @@ from PySide6.QtWidgets import (
 from dms_desktop.core.sqlstore.errors import QueryCancelled
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.grid import ResultModel, ResultView
-from dms_desktop.gui.mapper.delegates import NO_SPIN_BUTTONS
 from dms_desktop.gui.mapper.host import MappingHost, message_label, read_only_sql, show_sql
 from dms_desktop.gui.mapper.work import PreviewOutcome, open_preview
 from dms_desktop.gui.sql.execution import RunHandle
-from dms_desktop.gui.widgets import set_message
+from dms_desktop.gui.widgets import plain_spin, set_message
 from dms_desktop.gui.workers import run_in_background
 
 DEFAULT_ROWS = 100
@@ -45,7 +44,7 @@ class PreviewTab(QWidget):
         self.rows_spin.setRange(1, 100_000)
         self.rows_spin.setValue(DEFAULT_ROWS)
         self.rows_spin.setGroupSeparatorShown(True)
-        self.rows_spin.setStyleSheet(NO_SPIN_BUTTONS)
+        plain_spin(self.rows_spin)
         self.rows_spin.setMinimumWidth(90)
         self.rows_spin.setToolTip("Rows to read (the limit is applied in the source query)")
         self.run_button = QPushButton("Run preview", self)
