@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # Also the slow reliability and scale tests (SIGKILL/SIGSTOP of services, 1,000 runs,
-# a million log rows): tens of minutes on a laptop.
+# a million log rows): minutes when the machine is quiet, over ten when it is busy.
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ""
 
