@@ -18,6 +18,7 @@ from dms_desktop.core.metadata.tables import dms_dbcondtls, users
 from dms_desktop.core.reports.demo import demo_reports
 from dms_desktop.core.security.users import create_user_row
 from dms_desktop.core.settings import Settings
+from dms_desktop.core.tasks import TaskState
 from dms_desktop.core.uploads.demo import demo_uploads
 from dms_desktop.core.workspace import Workspace, open_workspace
 
@@ -31,13 +32,21 @@ def demo_dir(settings: Settings) -> Path:
     return settings.data_dir / "demo"
 
 
-def create_demo_workspace(settings: Settings) -> Workspace:
-    """Create (or complete) the demo workspace; running it twice changes nothing."""
+def create_demo_workspace(settings: Settings, state: TaskState | None = None) -> Workspace:
+    """Create (or complete) the demo workspace; running it twice changes nothing.
+
+    ``state`` receives progress by stage (the GUI's welcome shows it); the loads take most of
+    the time.
+    """
+    state = state or TaskState()
+    state.report(0.0, "Opening the workspace")
     ws = open_workspace(settings)
     folder = demo_dir(settings)
     erp = folder / "erp.db"
     if not erp.exists():
+        state.report(0.03, "Generating the ERP source (3,000 customers, 20,000 orders)")
         build_demo_erp(erp)
+    state.report(0.08, "The demo user and the connections")
     warehouse = folder / "warehouse.db"
     now = utcnow()
     with write_tx(ws.engine) as conn:
@@ -70,8 +79,10 @@ def create_demo_workspace(settings: Settings) -> Workspace:
                 )
     if has_demo_user:
         ws.set_param("WORKSPACE", "DEMO_USER", DEMO_USER, "Login of the demo workspace")
+    state.report(0.1, "Managed queries, mappings and their target tables")
     seed_demo_mappings(ws, DEMO_ERP_CONNECTION, DEMO_DW_CONNECTION)
-    seed_demo_jobs(ws, erp)
+    seed_demo_jobs(ws, erp, state)
+    state.report(0.97, "A report and two upload definitions")
     demo_reports(ws, SEEDER, DEMO_DW_CONNECTION)
     demo_uploads(ws, SEEDER, DEMO_DW_CONNECTION)
     return ws

@@ -75,6 +75,7 @@ class WelcomeWindow(QWidget):
         self.finished = False
         self._task = TaskSlot()
         self._started = 0.0
+        self._stage = ""
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -206,23 +207,28 @@ class WelcomeWindow(QWidget):
         self._go(self.demo_page)
         self.settings = self.base
         self._started = time.monotonic()
-        self.demo_page.status.setText("Creating the workspace and the ERP source… 0:00")
+        self._stage = "Opening the workspace"
+        self._tick()
         self._elapsed.start()
         self._task.start(
             create_demo_workspace,
             self.base,
             on_done=self._demo_created,
             on_error=self._demo_failed,
+            progress=self._demo_progress,
         )
+
+    def _demo_progress(self, fraction: float, text: str) -> None:
+        """The seed's stage and share of the work (the loads take most of it)."""
+        if fraction >= 0:
+            self.demo_page.progress.setRange(0, 100)
+            self.demo_page.progress.setValue(int(fraction * 100))
+        self._stage = text or self._stage
+        self._tick()
 
     def _tick(self) -> None:
         seconds = int(time.monotonic() - self._started)
-        phase = (
-            "Creating the workspace and the ERP source…"
-            if seconds < 6
-            else "Creating the mappings and running the first loads…"
-        )
-        self.demo_page.status.setText(f"{phase} {seconds // 60}:{seconds % 60:02d}")
+        self.demo_page.status.setText(f"{self._stage}… {seconds // 60}:{seconds % 60:02d}")
 
     def _demo_created(self, ws: Workspace) -> None:
         self._elapsed.stop()
