@@ -27,7 +27,8 @@ from dms_desktop.core.errors import ConfigError
 APP_DIR_NAME = "dms-desktop"
 DB_TYPES = ("SQLITE", "POSTGRESQL", "ORACLE")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-KNOWN_KEYS = (
+# Where the metadata database is (with DMS_METADATA_URL, which wins over them).
+LOCATION_KEYS = (
     "DB_TYPE",
     "DB_HOST",
     "DB_PORT",
@@ -36,6 +37,9 @@ KNOWN_KEYS = (
     "DB_USER",
     "DB_PASSWORD",
     "DMS_SCHEMA",
+)
+KNOWN_KEYS = (
+    *LOCATION_KEYS,
     "CDR_SCHEMA",
     "LOG_LEVEL",
     "DMS_TIMEZONE",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dms_desktop.core.errors import ConfigError
+from dms_desktop.core.settings import LOCATION_KEYS as METADATA_LOCATION_KEYS
 from dms_desktop.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,17 +27,7 @@ CONFIG_NAME = "config.toml"
 WORKSPACE_FILE = "workspace.db"
 KEYRING_SERVICE = "dms-desktop-metadata"
 # Keys describing where the metadata database is: replaced as a whole when the choice changes.
-LOCATION_KEYS = (
-    "DMS_METADATA_URL",
-    "DB_TYPE",
-    "DB_HOST",
-    "DB_PORT",
-    "DB_SID",
-    "DB_NAME",
-    "DB_USER",
-    "DB_PASSWORD",
-    "DMS_SCHEMA",
-)
+LOCATION_KEYS = ("DMS_METADATA_URL", *METADATA_LOCATION_KEYS)
 DEFAULT_PORTS = {"POSTGRESQL": 5432, "ORACLE": 1521}
 
 
