@@ -52,7 +52,9 @@ TRUNCATED = "… [truncated]"
 _EXCEL_MIN_DATE = date(1900, 1, 1)
 _EXCEL_MAX_DIGITS = 15
 _PLAIN = (str, int, float, type(None))
-_PLAIN_TYPES = frozenset(_PLAIN)
+# csv writes these with str() in C, which is what the export wants (str of a date or time is
+# its ISO form): no Python-level pass over their columns.
+_PLAIN_TYPES = frozenset((*_PLAIN, datetime, date, dtime))
 _COPY_PREFIX = "COPY (\n"
 _WATCH_S = 0.1
 
@@ -296,19 +298,25 @@ def _hex(value: bytes | bytearray | memoryview) -> str:
 
 # Types whose text a plain call gives (str() of a datetime is its ISO form with a space).
 _FAST: dict[type, Callable[[Any], Any]] = {
-    datetime: str,
-    date: str,
-    dtime: str,
     Decimal: _decimal_text,
     bytes: _hex,
     memoryview: _hex,
 }
 
 
+def _decimal_column(values: tuple[Any, ...]) -> Sequence[Any] | None:
+    """A column of decimals only (no NULL) as text with str() in C; None when a value needs
+    format(): an exponent (str(Decimal('1E-7')) is '1E-7', the export writes 0.0000001)."""
+    texts = list(map(str, values))
+    return None if "E" in "".join(texts) else texts
+
+
 def _csv_column(values: tuple[Any, ...]) -> Sequence[Any]:
     kinds = set(map(type, values))
     if kinds <= _PLAIN_TYPES:
         return values
+    if kinds == {Decimal} and (texts := _decimal_column(values)) is not None:
+        return texts
     kinds.discard(type(None))
     fast = _FAST.get(kinds.pop()) if len(kinds) == 1 else None
     if fast is not None:
