@@ -127,21 +127,7 @@ class Stage:
         return self._executemany(blocks)
 
     def _copy(self, blocks: Iterable[Block]) -> int:
-        prep = self.conn.dialect.identifier_preparer
-        cols = ", ".join(prep.quote(n) for n in self.names)
-        sql = f"COPY {self.quoted} ({cols}) FROM STDIN WITH (FORMAT text, NULL '')"
-        reader = _CopyReader(self, blocks, [c.family in SAFE_FAMILIES for c in self.columns])
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with _driver_errors(self.conn.dialect, sql):
-                cursor.copy_expert(sql, reader, size=1 << 20)
-        except DBAPIError:
-            if reader.error is not None:
-                raise reader.error from None  # our own failure (cancel, a file error)
-            raise
-        finally:
-            cursor.close()
-        return reader.rows
+        return copy_blocks(self.conn, self.table, self.columns, blocks, self._numbered)
 
     def _executemany(self, blocks: Iterable[Block]) -> int:
         prep = self.conn.dialect.identifier_preparer
@@ -174,6 +160,33 @@ class Stage:
             self.conn.execute(DropTable(self.table))
 
 
+def copy_blocks(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[TargetColumn],
+    blocks: Iterable[Block],
+    numbered: Callable[[list[int]], None] | None = None,
+) -> int:
+    """PostgreSQL: COPY the blocks into ``table`` (a stage, or the target itself); the rows.
+    ``numbered`` hears each block's file rows, in the order COPY receives them."""
+    prep = conn.dialect.identifier_preparer
+    cols = ", ".join(prep.quote(c.name) for c in columns)
+    quoted = prep.format_table(table)
+    sql = f"COPY {quoted} ({cols}) FROM STDIN WITH (FORMAT text, NULL '')"
+    reader = _CopyReader(blocks, [c.family in SAFE_FAMILIES for c in columns], numbered)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with _driver_errors(conn.dialect, sql):
+            cursor.copy_expert(sql, reader, size=1 << 20)
+    except DBAPIError:
+        if reader.error is not None:
+            raise reader.error from None  # our own failure (cancel, a file error)
+        raise
+    finally:
+        cursor.close()
+    return reader.rows
+
+
 def _is_boolean(column: Any) -> bool:
     return str(getattr(column.type, "text", "")).upper() in ("BOOLEAN", "BOOL")
 
@@ -189,8 +202,13 @@ def _marks(style: str, count: int) -> list[str]:
 class _CopyReader:
     """A file-like object COPY reads from: the blocks as COPY text, produced on demand."""
 
-    def __init__(self, stage: Stage, blocks: Iterable[Block], safe: Sequence[bool]) -> None:
-        self._stage = stage
+    def __init__(
+        self,
+        blocks: Iterable[Block],
+        safe: Sequence[bool],
+        numbered: Callable[[list[int]], None] | None,
+    ) -> None:
+        self._numbered = numbered
         self._blocks: Iterator[Block] = iter(blocks)
         self._safe = safe
         self.rows = 0
@@ -201,7 +219,8 @@ class _CopyReader:
             for block in self._blocks:
                 if block.rownums:
                     self.rows += len(block.rownums)
-                    self._stage._numbered(block.rownums)
+                    if self._numbered is not None:
+                        self._numbered(block.rownums)
                     if block.payload is not None:
                         return block.payload
                     return copy_payload(block, self._safe).encode("utf-8")

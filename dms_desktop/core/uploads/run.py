@@ -150,8 +150,6 @@ def _load(
                     conn.exec_driver_sql(statement)
                 if ddl:
                     result.notes.append(f"Table {table_name} created")
-                stage, staged = _fill(conn, run, plan)
-                clock.lap("read and stage")
                 target = sa_table(table_name, defn.schema, plan.targets)
                 # An append into a table whose own unique index covers the key leaves the key
                 # checks to that index; should it refuse a row, they run then, for the report.
@@ -163,38 +161,49 @@ def _load(
                     and ddl is None
                     and keys.unique_on(conn, target, plan.keys)
                 )
-                if not trusted:
-                    _key_checks(conn, run, stage, target, existed=ddl is None)
-                    clock.lap("key checks")
-                if run.state is not None:
-                    run.state.check()
-                limit = defn.max_rejects
-                if run.bad_rows and (limit == 0 or run.bad_rows > limit):
-                    tx.rollback()
-                    _invalid(result, run, limit)
-                    return
-                if validate_only:
-                    tx.rollback()
-                    result.status = "VALID"
-                    result.rejected = run.bad_rows
-                    good = staged - len(run.drop)
-                    result.message = f"{good:,} rows are valid." + (
-                        f" {run.bad_rows:,} bad rows would be skipped." if run.bad_rows else ""
-                    )
-                    return
-                if run.drop:
-                    keys.drop_rows(conn, stage.table, run.drop)
-                if run.read == 0:
-                    result.notes.append(f"The file has no data rows: {result.table} is unchanged.")
-                elif not _merge(conn, run, stage, target, result, trusted=trusted):
-                    tx.rollback()
-                    _invalid(result, run, limit)
-                    return
-                clock.lap("merge")
-                if defn.mode == "UPSERT":
-                    moved = result.inserted + result.updated
-                    result.unchanged = max(staged - len(run.drop) - moved, 0)
-                stage.drop()
+                if _copy_direct(conn, run, target, result, validate_only, trusted or not plan.keys):
+                    clock.lap("read and load")
+                    if run.bad_rows:  # the COPY went back: nothing of a bad file is kept
+                        tx.rollback()
+                        _invalid(result, run, defn.max_rejects)
+                        return
+                else:
+                    stage, staged = _fill(conn, run, plan)
+                    clock.lap("read and stage")
+                    if not trusted:
+                        _key_checks(conn, run, stage, target, existed=ddl is None)
+                        clock.lap("key checks")
+                    if run.state is not None:
+                        run.state.check()
+                    limit = defn.max_rejects
+                    if run.bad_rows and (limit == 0 or run.bad_rows > limit):
+                        tx.rollback()
+                        _invalid(result, run, limit)
+                        return
+                    if validate_only:
+                        tx.rollback()
+                        result.status = "VALID"
+                        result.rejected = run.bad_rows
+                        good = staged - len(run.drop)
+                        result.message = f"{good:,} rows are valid." + (
+                            f" {run.bad_rows:,} bad rows would be skipped." if run.bad_rows else ""
+                        )
+                        return
+                    if run.drop:
+                        keys.drop_rows(conn, stage.table, run.drop)
+                    if run.read == 0:
+                        result.notes.append(
+                            f"The file has no data rows: {result.table} is unchanged."
+                        )
+                    elif not _merge(conn, run, stage, target, result, trusted=trusted):
+                        tx.rollback()
+                        _invalid(result, run, limit)
+                        return
+                    clock.lap("merge")
+                    if defn.mode == "UPSERT":
+                        moved = result.inserted + result.updated
+                        result.unchanged = max(staged - len(run.drop) - moved, 0)
+                    stage.drop()
             result.status = "SUCCESS"
             result.rejected = run.bad_rows
             if run.rejects is not None:
@@ -220,6 +229,47 @@ class _Clock:
 def _invalid(result: UploadResult, run: LoadStream, limit: int) -> None:
     result.status = "INVALID"
     result.message = _invalid_message(run, result.table, limit)
+
+
+def _copy_direct(
+    conn: Connection,
+    run: LoadStream,
+    target: Table,
+    result: UploadResult,
+    validate_only: bool,
+    keys_safe: bool,
+) -> bool:
+    """PostgreSQL, a clean file appended: COPY straight into the target, as psql would, in a
+    savepoint. True when that ran (bad rows found on the way are the caller's to report);
+    False when it does not apply, or when the table refused a value or a repeated key: the
+    load then starts again through the stage, which finds and reports every bad row."""
+    defn = run.plan.defn
+    if (
+        conn.dialect.name != "postgresql"
+        or run.shapes is None
+        or validate_only
+        or defn.mode != "APPEND"
+        or defn.max_rejects
+        or not keys_safe
+    ):
+        return False
+    savepoint = conn.begin_nested()
+    try:  # a cancel stops the reader, as when staging
+        rows = bulk.copy_blocks(conn, target, run.plan.targets, run.blocks())
+    except DBAPIError as exc:
+        savepoint.rollback()
+        if not (bulk.refused_value(exc) or keys.refused_key(exc)):
+            raise
+        run.restart()
+        return False
+    if run.bad_rows:
+        savepoint.rollback()
+        return True
+    savepoint.commit()
+    result.inserted = rows
+    if run.read == 0:
+        result.notes.append(f"The file has no data rows: {result.table} is unchanged.")
+    return True
 
 
 def _fill(conn: Connection, run: LoadStream, plan: LoadPlan) -> tuple[bulk.Stage, int]:
