@@ -93,7 +93,7 @@ def admin_shots(window: Any, save: Save, wait_for: Wait, suffix: str = "") -> No
     save(window, f"admin_audit{suffix}")
     audit.kind_combo.setCurrentIndex(audit.kind_combo.findData("changes"))
     wait_for(lambda: not audit.loading)
-    rows = [c.action for c in audit.changes.records]
+    rows = [c.action for c in audit.changes.rows]
     if "SET_CONNECTIONS" in rows:
         audit.view.selectRow(rows.index("SET_CONNECTIONS"))
     save(window, f"admin_changes{suffix}")

@@ -121,13 +121,13 @@ def test_audit_viewer_filters_details_and_export(
     RoleService(ws, admin).create("Readers", "read only")
     tab = open_tab(qtbot, main_window, AUDIT)
     assert isinstance(tab, AuditTab)
-    assert [e.event for e in tab.logins.records] == ["USER_CREATED"]
+    assert [e.event for e in tab.logins.rows] == ["USER_CREATED"]
     with qtbot.waitSignal(tab.sig_loaded, timeout=10_000):
         tab.outcome_combo.setCurrentIndex(tab.outcome_combo.findData("failure"))
-    assert tab.logins.records == [] and tab.message.text() == "No events."
+    assert tab.logins.rows == [] and tab.message.text() == "No events."
     with qtbot.waitSignal(tab.sig_loaded, timeout=10_000):
         tab.kind_combo.setCurrentIndex(tab.kind_combo.findData("changes"))
-    assert [(e.action, e.object_name) for e in tab.changes.records] == [("CREATE", "Readers")]
+    assert [(e.action, e.object_name) for e in tab.changes.rows] == [("CREATE", "Readers")]
     tab.view.selectRow(0)
     assert '"description": "read only"' in tab.after_text.toPlainText()
     assert tab.before_text.toPlainText() == "Before\n—"

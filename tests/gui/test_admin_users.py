@@ -29,7 +29,7 @@ def users_tab(qtbot, window: MainWindow) -> UsersTab:  # type: ignore[no-untyped
 
 
 def names(tab: UsersTab) -> list[str]:
-    return [u.username for u in tab.model.records]
+    return [u.username for u in tab.model.rows]
 
 
 def test_create_a_user_with_the_policy_shown_while_typing(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +56,7 @@ def test_create_a_user_with_the_policy_shown_while_typing(qtbot, main_window: Ma
         dialog.save()
     assert "Created user otto." in tab.message.text()
     assert names(tab) == [ADMIN, "otto"] and tab.selected().username == "otto"  # type: ignore[union-attr]
-    row = tab.model.records[1]
+    row = tab.model.rows[1]
     assert row.roles == ("Operator",) and row.must_change_password
 
 
@@ -72,7 +72,7 @@ def test_edit_disable_reset_and_the_last_admin(
     dialog.set_roles(["Viewer", "Operator"])
     with qtbot.waitSignal(tab.sig_loaded, timeout=10_000):
         dialog.save()
-    vera = next(u for u in tab.model.records if u.username == "vera")
+    vera = next(u for u in tab.model.rows if u.username == "vera")
     assert vera.department == "Finance" and vera.roles == ("Operator", "Viewer")
 
     assert tab.select("vera") and tab.active_button.text() == "Disable"

@@ -26,8 +26,8 @@ from dms_desktop.core.admin.audit import OUTCOMES, AuditFilter, ChangeEvent, Log
 from dms_desktop.core.admin.trail import CATEGORIES
 from dms_desktop.gui.admin import work
 from dms_desktop.gui.admin.base import AdminTab
-from dms_desktop.gui.admin.records import Column, RecordsModel, records_view
 from dms_desktop.gui.pages import PageContext
+from dms_desktop.gui.records import Column, RecordsModel, records_view
 from dms_desktop.gui.resources import icon
 
 KINDS = {"logins": "Logins", "changes": "Administrative changes"}
@@ -214,7 +214,7 @@ class AuditTab(AdminTab):
         self.load(work.load_audit, kind, flt, done=lambda rows: self._show(kind, rows))
 
     def _show(self, kind: str, rows: list[LoginEvent] | list[ChangeEvent]) -> None:
-        (self.logins if kind == "logins" else self.changes).set_records(rows)  # type: ignore[arg-type]
+        (self.logins if kind == "logins" else self.changes).set_rows(rows)  # type: ignore[arg-type]
         noun = "event" if kind == "logins" else "change"
         shown = f"{len(rows):,} {noun}{'' if len(rows) == 1 else 's'}" if rows else f"No {noun}s"
         more = " (the newest; narrow the filter to see older ones)" if len(rows) >= 5000 else ""
@@ -228,7 +228,7 @@ class AuditTab(AdminTab):
 
     def _show_detail(self) -> None:
         rows = self.view.selectionModel().selectedRows()
-        event = self.changes.record(rows[0].row()) if rows and self.kind == "changes" else None
+        event = self.changes.row_at(rows[0].row()) if rows and self.kind == "changes" else None
         if event is None:
             self._clear_detail()
             return

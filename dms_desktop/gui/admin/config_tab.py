@@ -14,8 +14,8 @@ from dms_desktop.core.admin.params import ParamValue
 from dms_desktop.core.errors import ValidationError
 from dms_desktop.gui.admin import work
 from dms_desktop.gui.admin.base import AdminTab
-from dms_desktop.gui.admin.records import records_view
 from dms_desktop.gui.pages import PageContext
+from dms_desktop.gui.records import records_view
 
 Index = QModelIndex | QPersistentModelIndex
 EDIT = ("admin", "edit")

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QMessageBox, QVBoxLayout, 
 from dms_desktop.core.security.users import UserInfo
 from dms_desktop.gui.admin import work
 from dms_desktop.gui.admin.base import AdminTab
-from dms_desktop.gui.admin.records import Column, RecordsModel, records_view
 from dms_desktop.gui.admin.user_dialog import ResetPasswordDialog, UserDialog
 from dms_desktop.gui.pages import PageContext
+from dms_desktop.gui.records import Column, RecordsModel, records_view
 from dms_desktop.gui.resources import icon
 
 CREATE, EDIT, DELETE = ("admin", "create"), ("admin", "edit"), ("admin", "delete")
@@ -101,17 +101,17 @@ class UsersTab(AdminTab):
         keep = self._select_after or (self.selected().username if self.selected() else None)
         self._select_after = None
         self.roles, self.now = data.roles, data.now
-        self.model.set_records(data.users)
+        self.model.set_rows(data.users)
         self.select(keep or self.context.user.username)
 
     def selected(self) -> UserInfo | None:
         rows = self.view.selectionModel().selectedRows()
         if not rows:
             return None
-        return self.model.record(self.proxy.mapToSource(rows[0]).row())
+        return self.model.row_at(self.proxy.mapToSource(rows[0]).row())
 
     def select(self, username: str) -> bool:
-        for row, user in enumerate(self.model.records):
+        for row, user in enumerate(self.model.rows):
             if user.username.lower() == username.lower():
                 self.view.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
                 return True

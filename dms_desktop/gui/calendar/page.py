@@ -33,8 +33,8 @@ from dms_desktop.gui.jobs.display import (
     to_local,
     zone_of,
 )
-from dms_desktop.gui.jobs.records import Column, RecordsModel, records_view, selected_row
 from dms_desktop.gui.pages import PageContext, PageSpec
+from dms_desktop.gui.records import Column, RecordsModel, records_view, selected_row
 from dms_desktop.gui.resources import icon
 from dms_desktop.gui.widgets import ElidedLabel, PageHeader, set_message
 from dms_desktop.gui.workers import TaskSlot

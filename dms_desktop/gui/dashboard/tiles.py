@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QTableView, QVBoxLayo
 from dms_desktop.core.dashboard import JobStat, Kpis
 from dms_desktop.gui.dashboard.axes import compact_count, seconds_text
 from dms_desktop.gui.jobs.display import local_text, to_local, zone_of
-from dms_desktop.gui.jobs.records import Column, RecordsModel, records_view
+from dms_desktop.gui.records import Column, RecordsModel, records_view
 
 # key -> caption, tooltip
 KPI_TILES = {

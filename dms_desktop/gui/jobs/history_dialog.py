@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.jobs.display import count_text, local_text, request_status, zone_of
-from dms_desktop.gui.jobs.records import Column, RecordsModel, records_view
 from dms_desktop.gui.jobs.work import job_history
 from dms_desktop.gui.pages import PageContext
+from dms_desktop.gui.records import Column, RecordsModel, records_view
 from dms_desktop.gui.widgets import set_message
 from dms_desktop.gui.workers import TaskSlot
 

@@ -23,7 +23,6 @@ from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.jobs.display import local_text, request_status, zone_of
 from dms_desktop.gui.jobs.history_dialog import HistoryDialog
 from dms_desktop.gui.jobs.job_dialog import JobDialog
-from dms_desktop.gui.jobs.records import Column, RecordsModel, records_view, selected_row
 from dms_desktop.gui.jobs.run_dialog import RunJobDialog
 from dms_desktop.gui.jobs.work import (
     JobRow,
@@ -34,6 +33,7 @@ from dms_desktop.gui.jobs.work import (
     set_enabled,
 )
 from dms_desktop.gui.pages import PageContext, PageSpec
+from dms_desktop.gui.records import Column, RecordsModel, records_view, selected_row
 from dms_desktop.gui.resources import icon
 from dms_desktop.gui.widgets import PageHeader, set_message
 from dms_desktop.gui.workers import TaskSlot

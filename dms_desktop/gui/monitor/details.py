@@ -25,9 +25,9 @@ from dms_desktop.gui.jobs.display import (
     local_text,
     zone_of,
 )
-from dms_desktop.gui.jobs.records import Column, RecordsModel, records_view, selected_row
 from dms_desktop.gui.monitor.model import status_of
 from dms_desktop.gui.monitor.queries import RunDetails, RunRow, load_step_sql
+from dms_desktop.gui.records import Column, RecordsModel, records_view, selected_row
 from dms_desktop.gui.workers import TaskSlot
 
 

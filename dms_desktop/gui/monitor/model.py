@@ -21,8 +21,8 @@ from dms_desktop.gui.jobs.display import (
     status_colour,
     zone_of,
 )
-from dms_desktop.gui.jobs.records import Column, RecordsModel
 from dms_desktop.gui.monitor.queries import RunRow
+from dms_desktop.gui.records import Column, RecordsModel
 
 PROGRESS_COLUMN = 4
 DURATION_COLUMN = 6

@@ -29,7 +29,6 @@ from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.jobs.display import zone_of
-from dms_desktop.gui.jobs.records import records_view, selected_row
 from dms_desktop.gui.jobs.work import can_run
 from dms_desktop.gui.monitor.details import RunDetailsPanel
 from dms_desktop.gui.monitor.model import PROGRESS_COLUMN, ProgressDelegate, RunsModel
@@ -43,6 +42,7 @@ from dms_desktop.gui.monitor.queries import (
     section_of,
 )
 from dms_desktop.gui.pages import PageContext, PageSpec
+from dms_desktop.gui.records import records_view, selected_row
 from dms_desktop.gui.resources import icon
 from dms_desktop.gui.widgets import PageHeader, set_message
 from dms_desktop.gui.workers import TaskSlot
