@@ -13,11 +13,12 @@ from collections.abc import Iterable
 
 import lexilla
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QPalette
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QWidget
 from pyside6_scintilla import Scintilla, ScintillaEdit
 
 from dms_desktop.core.catalog import CompletionWords, dialect_keywords
+from dms_desktop.gui.theme import is_dark
 
 ERROR_INDICATOR = 8  # the first indicator number free for containers
 ERROR_STYLE = 64  # annotation style of the error message under the offending line
@@ -65,10 +66,6 @@ def _bgr(colour: str) -> int:
 
 def _opaque(colour: str) -> int:
     return _bgr(colour) | 0xFF000000
-
-
-def is_dark_palette() -> bool:
-    return QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
 
 
 class SqlEditor(ScintillaEdit):
@@ -156,7 +153,7 @@ class SqlEditor(ScintillaEdit):
 
     # -- appearance -------------------------------------------------------------------------
     def apply_theme(self) -> None:
-        dark = is_dark_palette()
+        dark = is_dark()
         pick = 1 if dark else 0
         colour = {role: values[pick] for role, values in _COLOURS.items()}
         default = int(Scintilla.StylesCommon.Default)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from dms_desktop.gui.resources import resource_path
@@ -69,3 +69,8 @@ def apply_theme(app: QApplication, theme: str) -> str:
 def current_theme(app: QApplication) -> str:
     theme = app.property("dms_theme")
     return theme if theme in THEMES else DEFAULT_THEME
+
+
+def is_dark() -> bool:
+    """Whether the palette in use is dark (the colours of status words and marks follow)."""
+    return QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128

@@ -75,7 +75,7 @@ def test_ctrl_enter_runs_the_statement_under_the_cursor(qtbot, sql_page: SqlPage
     history = tab.results.history
     tab.results.setCurrentWidget(history)
     qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=5000)
-    assert "WHERE id <= 3" in history.model.entries[0].sql
+    assert "WHERE id <= 3" in history.model.rows[0].sql
     assert history.model.index(0, 1).data() == "Ok" and history.model.index(0, 3).data() == "3"
     tab.load_sql("")
     spot = history.view.visualRect(history.model.index(0, 4)).center()

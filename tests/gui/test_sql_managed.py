@@ -51,7 +51,7 @@ def test_saving_twice_makes_two_versions_with_a_diff(qtbot, sql_page: SqlPage) -
     offered = save_with_keys(qtbot, sql_page, None, "Customers with a city")
     assert offered == "SQL_T1"  # the tab's code is offered again
     assert tab.version == 2 and "version 2" in sql_page.status.text()
-    assert [q.code for q in sql_page.queries.model.queries] == ["SQL_T1"]
+    assert [q.code for q in sql_page.queries.model.rows] == ["SQL_T1"]
 
     qtbot.mouseClick(
         sql_page.toolbar.widgetForAction(sql_page.versions_action), Qt.MouseButton.LeftButton

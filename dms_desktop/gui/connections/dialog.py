@@ -42,7 +42,7 @@ from dms_desktop.core.security.secrets import SecretsUnavailable, init_key_file
 from dms_desktop.core.workspace import Workspace
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.pages import PageContext
-from dms_desktop.gui.sqledit import is_dark_palette
+from dms_desktop.gui.theme import is_dark
 from dms_desktop.gui.widgets import DialogBanner, set_message
 from dms_desktop.gui.workers import TaskSlot
 
@@ -326,7 +326,7 @@ class ConnectionDialog(QDialog):
     def _show_test(self, ok: bool, text: str) -> None:
         self.test_button.setEnabled(True)
         self.busy.hide()
-        colour = (_OK_COLOURS if ok else _FAIL_COLOURS)[1 if is_dark_palette() else 0]
+        colour = (_OK_COLOURS if ok else _FAIL_COLOURS)[1 if is_dark() else 0]
         self.test_result.setStyleSheet(f"color: {colour};")
         self.test_result.setText(f"{'✓' if ok else '✗'} {text}")
 

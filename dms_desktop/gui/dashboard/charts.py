@@ -38,7 +38,8 @@ from dms_desktop.gui.dashboard.axes import (
     nice_top,
     seconds_text,
 )
-from dms_desktop.gui.jobs.display import is_dark, status_colour
+from dms_desktop.gui.jobs.display import status_colour
+from dms_desktop.gui.theme import is_dark
 
 BAR_WIDTH = 0.72
 STATUS_TITLES = {"SUCCESS": "Success", "FAILED": "Failed", "CANCELLED": "Cancelled",

@@ -7,16 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+
+from dms_desktop.gui.jobs.display import status_colour
 
 COLUMNS = ("Mapping", "Status", "Started", "Ended", "Duration", "Rows loaded")
-_STATUS_COLOURS = {  # (light, dark)
-    "SUCCESS": ("#1a7f37", "#56d364"),
-    "FAILED": ("#cf222e", "#ff7b72"),
-    "RUNNING": ("#0969da", "#79c0ff"),
-    "QUEUED": ("#9a6700", "#e3b341"),
-}
 
 
 def format_timestamp(value: datetime | None) -> str:
@@ -30,10 +24,6 @@ def format_duration(started: datetime | None, ended: datetime | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-def _is_dark() -> bool:
-    return QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
 
 
 Index = QModelIndex | QPersistentModelIndex
@@ -80,9 +70,7 @@ class LastRunsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 5:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
-            colours = _STATUS_COLOURS.get(str(run.status or "").upper())
-            if colours:
-                return QColor(colours[1] if _is_dark() else colours[0])
+            return status_colour(run.status)
         return None
 
     @staticmethod

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QPushButton
+
+from dms_desktop.gui.theme import is_dark
 
 SUCCESS, FAILED, RUNNING, QUEUED, CANCELLED, MISSED, PLANNED = (
     "SUCCESS",
@@ -28,6 +30,7 @@ _COLOURS = {
     MISSED: ("#6e7781", "#8b949e"),
     PLANNED: ("#6639ba", "#c297ff"),
 }
+_COLOURS["OK"], _COLOURS["ERROR"] = _COLOURS[SUCCESS], _COLOURS[FAILED]  # SQL history
 _REQUEST_STATUS = {  # DMS_PRCREQ.STATUS -> the word users see
     "NEW": QUEUED,
     "RETRY": QUEUED,
@@ -45,10 +48,6 @@ def request_status(status: str | None, message: str | None = None) -> str:
     if word == CANCELLED and (message or "").lower().startswith("missed"):
         return MISSED
     return word
-
-
-def is_dark() -> bool:
-    return QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
 
 
 def status_colour(status: str | None) -> QColor | None:

@@ -29,7 +29,7 @@ from dms_desktop.gui.mapper.fields import (
     text_to_value,
     value_to_text,
 )
-from dms_desktop.gui.sqledit import is_dark_palette
+from dms_desktop.gui.theme import is_dark
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -255,7 +255,7 @@ class MappingColumnsModel(QAbstractTableModel):
                 return value
             return None
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole) and mark:
-            fore, back = ERROR_COLOURS[1 if is_dark_palette() else 0]
+            fore, back = ERROR_COLOURS[1 if is_dark() else 0]
             return QColor(back if role == Qt.ItemDataRole.BackgroundRole else fore)
         if role == Qt.ItemDataRole.FontRole and field.kind == LOGIC:
             return self._mono

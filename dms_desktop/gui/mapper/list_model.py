@@ -13,12 +13,10 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor
 
 from dms_desktop.core.mapping.model import Mapping
 from dms_desktop.gui.home.model import format_timestamp
-from dms_desktop.gui.mapper.run_panel import STATUS_COLOURS
-from dms_desktop.gui.sqledit import is_dark_palette
+from dms_desktop.gui.jobs.display import status_colour
 
 COLUMNS = (
     "Reference",
@@ -111,8 +109,7 @@ class MappingListModel(QAbstractTableModel):
             if column == VALIDATED:
                 return "Validated" if mapping.validated else "Not validated since the last save"
         if role == Qt.ItemDataRole.ForegroundRole and column == VALIDATED:
-            colours = STATUS_COLOURS["SUCCESS" if mapping.validated else "FAILED"]
-            return QColor(colours[1] if is_dark_palette() else colours[0])
+            return status_colour("SUCCESS" if mapping.validated else "FAILED")
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (VERSION, VALIDATED):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.UserRole:

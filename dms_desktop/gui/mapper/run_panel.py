@@ -5,7 +5,6 @@ unchanged), so the engine gets its own cancel state instead of the worker's."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -19,9 +18,9 @@ from PySide6.QtWidgets import (
 
 from dms_desktop.core.engine.run import RunResult
 from dms_desktop.gui.errors import user_message
+from dms_desktop.gui.jobs.display import status_colour
 from dms_desktop.gui.mapper.host import MappingHost, message_label
 from dms_desktop.gui.mapper.work import RunControl, run_now
-from dms_desktop.gui.sqledit import is_dark_palette
 from dms_desktop.gui.widgets import set_message
 from dms_desktop.gui.workers import Task, run_in_background
 
@@ -34,12 +33,6 @@ COUNTS = (
     ("rejected", "Rejected"),
     ("unmatched", "No lookup match"),
 )
-STATUS_COLOURS = {  # (light, dark)
-    "SUCCESS": ("#1a7f37", "#56d364"),
-    "FAILED": ("#cf222e", "#ff7b72"),
-    "CANCELLED": ("#9a6700", "#e3b341"),
-    "RUNNING": ("#0969da", "#79c0ff"),
-}
 
 
 class RunPanel(QWidget):
@@ -189,10 +182,9 @@ class RunPanel(QWidget):
         self.sig_finished.emit(None)
 
     def _show_status(self, status: str, text: str) -> None:
-        colours = STATUS_COLOURS.get(status)
+        colour = status_colour(status)
         self.status.setText(text)
-        if colours:
-            colour = QColor(colours[1] if is_dark_palette() else colours[0])
+        if colour is not None:
             self.status.setStyleSheet(f"color: {colour.name()};")
 
     def cancel_tasks(self) -> None:

@@ -28,7 +28,7 @@ from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.mapper.host import MappingHost, message_label
 from dms_desktop.gui.mapper.work import load_versions, restore_version, version_diff
 from dms_desktop.gui.sql.dialogs import DiffView
-from dms_desktop.gui.sqledit import is_dark_palette
+from dms_desktop.gui.theme import is_dark
 from dms_desktop.gui.widgets import set_message
 from dms_desktop.gui.workers import TaskSlot
 
@@ -44,7 +44,7 @@ class MappingDiffView(DiffView):
         if not lines:
             self.setPlainText("The two versions are the same.")
             return
-        fore, back = CHANGED_COLOURS[1 if is_dark_palette() else 0]
+        fore, back = CHANGED_COLOURS[1 if is_dark() else 0]
         selections = list(self.extraSelections())
         block = self.document().firstBlock()
         while block.isValid():

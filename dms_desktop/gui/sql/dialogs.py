@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from dms_desktop.core.sqlstore.service import MAX_DESCRIPTION, ManagedSql, SqlService
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.pages import PageContext
-from dms_desktop.gui.sqledit import is_dark_palette
+from dms_desktop.gui.theme import is_dark
 from dms_desktop.gui.widgets import set_message
 from dms_desktop.gui.workers import TaskSlot
 
@@ -152,7 +152,7 @@ class DiffView(QPlainTextEdit):
 
     def set_diff(self, lines: list[str]) -> None:
         self.setPlainText("\n".join(lines) if lines else "The two versions have the same text.")
-        pick = 1 if is_dark_palette() else 0
+        pick = 1 if is_dark() else 0
         selections = []
         block = self.document().firstBlock()
         while block.isValid():

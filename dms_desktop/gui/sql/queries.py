@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,53 +17,24 @@ from PySide6.QtWidgets import (
 from dms_desktop.core.sqlstore.service import ManagedSql, SqlService
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.pages import PageContext
+from dms_desktop.gui.records import Column, RecordsModel
 from dms_desktop.gui.workers import TaskSlot
-
-COLUMNS = ("Code", "Description", "Version")
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def list_queries(context: PageContext) -> list[ManagedSql]:
     return SqlService(context.ws, context.user).list()
 
 
-class QueriesModel(QAbstractTableModel):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.queries: list[ManagedSql] = []
+def _tooltip(query: ManagedSql) -> str:
+    verified = "validated" if query.verified else "not validated since the last change"
+    return f"{query.code} v{query.version} ({verified})\n\n{query.text[:1500]}"
 
-    def set_queries(self, queries: Sequence[ManagedSql]) -> None:
-        self.beginResetModel()
-        self.queries = list(queries)
-        self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.queries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,  # noqa: N802
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        query, column = self.queries[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (query.code, query.description or "", f"v{query.version}")[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            verified = "validated" if query.verified else "not validated since the last change"
-            return f"{query.code} v{query.version} ({verified})\n\n{query.text[:1500]}"
-        return None
+COLUMNS: list[Column[ManagedSql]] = [
+    Column("Code", lambda q: q.code, tooltip=_tooltip),
+    Column("Description", lambda q: q.description or "", tooltip=_tooltip),
+    Column("Version", lambda q: f"v{q.version}", tooltip=_tooltip),
+]
 
 
 class QueriesPanel(QWidget):
@@ -81,7 +49,7 @@ class QueriesPanel(QWidget):
         self.context = context
         title = QLabel("Managed queries", self)
         title.setObjectName("sectionTitle")
-        self.model = QueriesModel(self)
+        self.model: RecordsModel[ManagedSql] = RecordsModel(COLUMNS, self)
         self.view = QTableView(self)
         self.view.setObjectName("queriesView")
         self.view.setModel(self.model)
@@ -132,7 +100,7 @@ class QueriesPanel(QWidget):
         return self._task.busy
 
     def _show(self, queries: list[ManagedSql]) -> None:
-        self.model.set_queries(queries)
+        self.model.set_rows(queries)
         self.message.setVisible(not queries)
         self.message.setText("No managed query yet: write one and Save it (Ctrl+S).")
         self.sig_loaded.emit()
@@ -146,10 +114,10 @@ class QueriesPanel(QWidget):
         return rows[0].row() if rows else -1
 
     def _open(self, row: int) -> None:
-        if 0 <= row < len(self.model.queries):
-            self.sig_open.emit(self.model.queries[row])
+        if 0 <= row < len(self.model.rows):
+            self.sig_open.emit(self.model.rows[row])
 
     def _versions(self) -> None:
         row = self._row()
-        if 0 <= row < len(self.model.queries):
-            self.sig_versions.emit(self.model.queries[row].code)
+        if 0 <= row < len(self.model.rows):
+            self.sig_versions.emit(self.model.rows[row].code)
