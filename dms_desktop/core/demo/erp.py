@@ -350,24 +350,20 @@ def apply_second_snapshot(path: Path, *, seed: int = 20261201) -> SnapshotStats 
         count = con.execute("SELECT MAX(customer_id) FROM customers").fetchone()[0]
         ids = rng.sample(range(1, count + 1), min(count, 330))
         moved, resegmented, renamed = ids[:150], ids[150:210], ids[210:]
+        moves = []
         for cid in moved:
             region = rng.choices(range(len(REGIONS)), REGION_WEIGHTS)[0]
-            city = rng.choice(REGIONS[region][2])
-            con.execute(
-                "UPDATE customers SET city = ?, region_id = ? WHERE customer_id = ?",
-                (city, region + 1, cid),
-            )
-        for cid in resegmented:
-            con.execute(
-                "UPDATE customers SET segment = CASE segment WHEN 'Consumer' THEN "
-                "'Small Business' ELSE 'Corporate' END WHERE customer_id = ?",
-                (cid,),
-            )
-        for cid in renamed:
-            con.execute(
-                "UPDATE customers SET email = REPLACE(email, '@', '.new@') WHERE customer_id = ?",
-                (cid,),
-            )
+            moves.append((rng.choice(REGIONS[region][2]), region + 1, cid))
+        con.executemany("UPDATE customers SET city = ?, region_id = ? WHERE customer_id = ?", moves)
+        con.executemany(
+            "UPDATE customers SET segment = CASE segment WHEN 'Consumer' THEN "
+            "'Small Business' ELSE 'Corporate' END WHERE customer_id = ?",
+            [(cid,) for cid in resegmented],
+        )
+        con.executemany(
+            "UPDATE customers SET email = REPLACE(email, '@', '.new@') WHERE customer_id = ?",
+            [(cid,) for cid in renamed],
+        )
         new_customers = 200
         for cid in range(count + 1, count + new_customers + 1):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -416,18 +412,19 @@ def _november_orders(con: sqlite3.Connection, rng: Random, customers: int) -> in
     per_year = con.execute(
         "SELECT COUNT(*) FROM orders WHERE order_date >= ?", (date(2026, 1, 1).isoformat(),)
     ).fetchone()[0]
+    country_of = dict(
+        con.execute(
+            "SELECT c.customer_id, r.country FROM customers c "
+            "JOIN regions r ON r.region_id = c.region_id"
+        )
+    )
     wanted = 650
     for _ in range(wanted):
         order_id += 1
         day = SNAPSHOT_TWO_DAY + timedelta(rng.randrange(28))
         cid = rng.randint(1, customers)
         per_year += 1
-        country = con.execute(
-            "SELECT r.country FROM customers c JOIN regions r ON r.region_id = c.region_id "
-            "WHERE c.customer_id = ?",
-            (cid,),
-        ).fetchone()[0]
-        currency = CURRENCY[country]
+        currency = CURRENCY[country_of[cid]]
         con.execute(
             "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
