@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
-from PySide6.QtGui import QIcon, QResizeEvent
+from PySide6.QtGui import QIcon, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QFrame,
@@ -172,3 +174,21 @@ def plain_spin(spin: QAbstractSpinBox) -> None:
     """A spin box typed into (or scrolled), without the up/down buttons."""
     spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
     spin.setStyleSheet(_NO_BUTTONS)
+
+
+def empty_state(text: str, parent: QWidget) -> QLabel:
+    """The centred, wrapped note a list shows instead of itself when it is empty (hidden)."""
+    label = QLabel(text, parent)
+    label.setObjectName("emptyState")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def refresh_shortcut(page: QWidget, refresh: Callable[[], object]) -> QShortcut:
+    """F5 (the platform's Refresh key) anywhere inside ``page`` calls ``refresh``."""
+    key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), page)
+    key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    key.activated.connect(refresh)
+    return key

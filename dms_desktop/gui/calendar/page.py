@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -36,7 +36,7 @@ from dms_desktop.gui.jobs.display import (
 from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.records import Column, RecordsModel, records_view, selected_row
 from dms_desktop.gui.resources import icon
-from dms_desktop.gui.widgets import ElidedLabel, PageHeader, set_message
+from dms_desktop.gui.widgets import ElidedLabel, PageHeader, refresh_shortcut, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 LEGEND = (
@@ -204,9 +204,7 @@ class CalendarPage(QWidget):
         split.setChildrenCollapsible(False)
         split.setSizes([780, 360])
         layout.addWidget(split, 1)
-        refresh_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
-        refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh_key.activated.connect(self.refresh)
+        refresh_shortcut(self, self.refresh)
         self._show_period()
 
     def _legend(self) -> QLabel:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,7 +24,7 @@ from dms_desktop.gui.connections.model import ConnectionsModel
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.resources import icon
-from dms_desktop.gui.widgets import PageHeader, set_message
+from dms_desktop.gui.widgets import PageHeader, empty_state, refresh_shortcut, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 
@@ -120,19 +120,13 @@ class ConnectionsPage(QWidget):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.edit())
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
-        self.empty_label = QLabel(
+        self.empty_label = empty_state(
             "No connection yet. Create one with New…: PostgreSQL, Oracle, MariaDB/MySQL or SQLite.",
             self,
         )
-        self.empty_label.setObjectName("emptyState")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.hide()
         layout.addWidget(self.view, 1)
         layout.addWidget(self.empty_label, 1)
-        refresh_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
-        refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh_key.activated.connect(self.refresh)
+        refresh_shortcut(self, self.refresh)
         self._loaded_once = False
         self._update_buttons()
 

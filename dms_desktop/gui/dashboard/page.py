@@ -11,8 +11,8 @@ import time
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,7 +43,7 @@ from dms_desktop.gui.dashboard.tiles import (
 from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.resources import icon
-from dms_desktop.gui.widgets import PageHeader, set_message
+from dms_desktop.gui.widgets import PageHeader, refresh_shortcut, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 REFRESH_MS = 30_000
@@ -138,9 +138,7 @@ class DashboardPage(QWidget):
         scroll.setWidget(body)
         layout.addWidget(scroll, 1)
 
-        refresh_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
-        refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh_key.activated.connect(self.refresh)
+        refresh_shortcut(self, self.refresh)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._tick)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut, QShowEvent
+from PySide6.QtGui import QMouseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -25,7 +25,13 @@ from dms_desktop.gui.errors import user_message
 from dms_desktop.gui.home.model import LastRunsModel
 from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.resources import icon
-from dms_desktop.gui.widgets import IconLabel, PageHeader, set_message
+from dms_desktop.gui.widgets import (
+    IconLabel,
+    PageHeader,
+    empty_state,
+    refresh_shortcut,
+    set_message,
+)
 from dms_desktop.gui.workers import TaskSlot
 
 # (Overview attribute, caption, icon, module a click opens)
@@ -99,9 +105,7 @@ class HomePage(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         header.add_widget(self.refresh_button)
         layout.addWidget(header)
-        refresh_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
-        refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh_key.activated.connect(self.refresh)
+        refresh_shortcut(self, self.refresh)
 
         self.message = QLabel(self)
         set_message(self.message, "")
@@ -150,13 +154,10 @@ class HomePage(QWidget):
         for column, width in ((1, 100), (2, 160), (3, 160), (4, 90), (5, 110)):
             self.runs_view.setColumnWidth(column, width)
 
-        self.empty_label = QLabel(
+        self.empty_label = empty_state(
             "No runs yet. Runs appear here once a job has been run, from Jobs or on a schedule.",
             self,
         )
-        self.empty_label.setObjectName("emptyState")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
         self.runs_stack = QStackedWidget(self)
         self.runs_stack.addWidget(self.runs_view)
         self.runs_stack.addWidget(self.empty_label)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -35,7 +35,7 @@ from dms_desktop.gui.jobs.work import (
 from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.records import Column, RecordsModel, records_view, selected_row
 from dms_desktop.gui.resources import icon
-from dms_desktop.gui.widgets import PageHeader, set_message
+from dms_desktop.gui.widgets import PageHeader, empty_state, refresh_shortcut, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 AUTO_REFRESH_MS = 10_000
@@ -150,20 +150,14 @@ class JobsPage(QWidget):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.edit_schedule())
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
-        self.empty_label = QLabel(
+        self.empty_label = empty_state(
             "No job yet. New job… turns one or more mappings into a job you can schedule, "
             "chain after another job and run now.",
             self,
         )
-        self.empty_label.setObjectName("emptyState")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.hide()
         layout.addWidget(self.view, 1)
         layout.addWidget(self.empty_label, 1)
-        refresh_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
-        refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh_key.activated.connect(self.refresh)
+        refresh_shortcut(self, self.refresh)
         self._timer = QTimer(self)
         self._timer.setInterval(AUTO_REFRESH_MS)
         self._timer.timeout.connect(self._auto_refresh)

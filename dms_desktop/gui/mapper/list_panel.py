@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -38,7 +36,7 @@ from dms_desktop.gui.mapper.work import (
 )
 from dms_desktop.gui.pages import PageContext
 from dms_desktop.gui.resources import icon
-from dms_desktop.gui.widgets import set_message
+from dms_desktop.gui.widgets import empty_state, refresh_shortcut, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 SPEC_FILTER = "Mapping specs (*.xlsx *.json *.yaml *.yml);;All files (*)"
@@ -129,13 +127,9 @@ class MappingListPanel(QWidget):
         self.view.doubleClicked.connect(lambda _index: self.open_selected())
         self.view.activated.connect(lambda _index: self.open_selected())
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
-        self.empty_label = QLabel(
+        self.empty_label = empty_state(
             "No mapping yet. Create one with New, or import a spec (JSON, YAML or Excel).", self
         )
-        self.empty_label.setObjectName("emptyState")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 10, 0, 0)
@@ -144,9 +138,7 @@ class MappingListPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.empty_label, 1)
-        refresh_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
-        refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh_key.activated.connect(self.refresh)
+        refresh_shortcut(self, self.refresh)
         self._update_buttons()
 
     def _button(self, text: str, tip: str, slot) -> QPushButton:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -44,7 +44,7 @@ from dms_desktop.gui.monitor.queries import (
 from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.records import records_view, selected_row
 from dms_desktop.gui.resources import icon
-from dms_desktop.gui.widgets import PageHeader, set_message
+from dms_desktop.gui.widgets import PageHeader, refresh_shortcut, set_message
 from dms_desktop.gui.workers import TaskSlot
 
 REFRESH_MS = 2000
@@ -177,9 +177,7 @@ class MonitorPage(QWidget):
         split.setChildrenCollapsible(False)
         layout.addWidget(split, 1)
 
-        refresh_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
-        refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh_key.activated.connect(self.refresh)
+        refresh_shortcut(self, self.refresh)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._tick)
