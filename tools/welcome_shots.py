@@ -14,7 +14,8 @@ Wait = Callable[..., None]
 
 
 def welcome_shots(home: Path, save: Save, wait_for: Wait) -> None:
-    """welcome, welcome_shared_db, welcome_first_admin (a fresh DMS_HOME under ``home``)."""
+    """welcome, welcome_shared_db, welcome_first_admin, welcome_demo (fresh DMS_HOMEs under
+    ``home``)."""
     from dms_desktop.core.settings import load_settings
     from dms_desktop.gui.welcome.wizard import WelcomeWindow
 
@@ -43,6 +44,14 @@ def welcome_shots(home: Path, save: Save, wait_for: Wait) -> None:
     window.admin.confirm_edit.setText("ware")
     save(window, "welcome_first_admin")
     window.close()
+
+    demo = WelcomeWindow(load_settings({"DMS_HOME": str(home / "first-demo")}))
+    demo.show()
+    demo.choice.demo_button.click()
+    wait_for(lambda: demo.demo_page.progress.value() >= 30, 120)  # the jobs are running
+    save(demo, "welcome_demo")
+    wait_for(lambda: not demo.busy, 180)
+    demo.close()
 
 
 def help_shots(window: Any, save: Save, suffix: str = "") -> None:

@@ -133,7 +133,8 @@ class WelcomeWindow(QWidget):
 
     def _go(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
-        self.back_button.setVisible(page not in (self.choice, self.admin))
+        # the demo page offers Back only when creating the demo failed
+        self.back_button.setVisible(page not in (self.choice, self.admin, self.demo_page))
         self.next_button.setVisible(page not in (self.choice, self.demo_page))
         self.next_button.setEnabled(True)
         labels = {
