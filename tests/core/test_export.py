@@ -171,7 +171,7 @@ def test_cancel_removes_the_partial_file(
     started = time.perf_counter()
     with pytest.raises(QueryCancelled):
         export_query(sqlite_engine, "sqlite", SQLITE_SPIN, out, state, fetch_size=2000)
-    assert time.perf_counter() - started < 3
+    assert time.perf_counter() - started < 10  # cancelled, not run for 30 s or minutes
     canceller.join()
     assert not out.exists()
     _no_leftovers(tmp_path)
@@ -187,7 +187,7 @@ def test_postgres_cancel_stops_the_server(pg_engine: Engine, tmp_path: Path, suf
     started = time.perf_counter()
     with pytest.raises(QueryCancelled):
         export_query(pg_engine, "postgres", "SELECT pg_sleep(30)", out, state)
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10  # cancelled, not run for 30 s or minutes
     canceller.join()
     assert out.read_text() == "the previous export"  # never replaced by a partial file
     _no_leftovers(tmp_path)

@@ -105,7 +105,7 @@ def test_postgres_cancel_from_another_thread(pg_engine: Engine) -> None:
     started = time.perf_counter()
     with pytest.raises(QueryCancelled):
         run.start()
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10  # cancelled, not run for 30 s or minutes
     canceller.join()
     assert _run_all(pg_engine, "postgres", "SELECT 1") == [(1,)]
     assert pg_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
@@ -200,7 +200,7 @@ def test_sqlite_interrupt_from_another_thread(sqlite_engine: Engine) -> None:
     started = time.perf_counter()
     with pytest.raises(QueryCancelled):
         run.start()
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10  # cancelled, not run for 30 s or minutes
     canceller.join()
     assert _run_all(sqlite_engine, "sqlite", "SELECT 1") == [(1,)]
 
@@ -222,7 +222,7 @@ def test_mysql_cancel_and_unbuffered_close(mysql_engine: Engine) -> None:
     started = time.perf_counter()
     with pytest.raises(QueryCancelled):
         run.start()
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10  # cancelled, not run for 30 s or minutes
     canceller.join()
     big = QueryRun(
         mysql_engine,
