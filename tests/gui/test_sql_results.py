@@ -174,7 +174,7 @@ def test_cancelling_an_export_leaves_no_file(
     qtbot.wait(500)  # the export streams
     cancel = dialog.findChild(QPushButton)
     assert cancel is not None and cancel.text() == "Cancel"
-    with qtbot.waitSignal(exporter.sig_finished, timeout=2000) as finished:
+    with qtbot.waitSignal(exporter.sig_finished, timeout=5000) as finished:
         qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     assert finished.args == [False, "Export cancelled."]
     qtbot.waitUntil(lambda: exporter.task is not None and exporter.task.finished, timeout=5000)

@@ -70,7 +70,7 @@ def test_menu_pauses_resumes_runs_a_job_and_lists_failures(
         tray.open_action.trigger()
         tray.failures_menu.actions()[0].trigger()
         assert launched == [True, True]
-        with qtbot.waitSignal(tray.sig_quit, timeout=1000):
+        with qtbot.waitSignal(tray.sig_quit, timeout=5000):
             tray.quit_action.trigger()
     finally:
         tray.shutdown()
