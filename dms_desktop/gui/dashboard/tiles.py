@@ -96,7 +96,7 @@ def job_name(stat: JobStat) -> str:
     return stat.job[: -len(suffix)] if stat.mapref and stat.job.endswith(suffix) else stat.job
 
 
-COLUMN_WIDTHS = {"Runs": 54, "Median": 70, "Last failure": 104}
+COLUMN_WIDTHS = {"Runs": 48, "Median": 64, "p95": 56, "Max": 56, "Last failure": 104}
 
 
 def short_time(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -149,6 +149,8 @@ def stats_view(model: RecordsModel, parent: QWidget, name: str) -> QTableView:
     view = records_view(model, parent, name)
     view.setCursor(Qt.CursorShape.PointingHandCursor)
     view.setMinimumHeight(100)
+    # "DEMO_DIMENSIONS / DIM_CUSTOMER": the two ends tell the rows of one job apart
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     header = view.horizontalHeader()
     header.setStretchLastSection(False)

@@ -146,7 +146,7 @@ class JobsPage(QWidget):
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the schedule in words
-        for column, width in enumerate((140, 170, 280, 165, 90, 125, 64)):
+        for column, width in enumerate((140, 170, 280, 165, 90, 125, 78)):
             self.view.setColumnWidth(column, width)
         self.view.doubleClicked.connect(lambda _index: self.edit_schedule())
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
