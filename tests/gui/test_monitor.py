@@ -164,6 +164,9 @@ def test_a_failed_run_shows_its_errors_and_is_queued_again(
         page.select(failed_id)
     assert any("no_such_column" in e["errmsg"] for e in loaded.args[0].errors)
     assert page.details.tabs.tabText(1).startswith("Errors (")
+    first = loaded.args[0].errors[0]
+    shown = page.details.error_text.toPlainText()  # the whole message, not the elided cell
+    assert shown.startswith("Mapping LOAD_A") and shown.endswith(first["errmsg"])
     assert page.rerun_button.isEnabled() and not page.cancel_button.isEnabled()
     with qtbot.waitSignal(page.sig_run_queued, timeout=5000) as queued:
         qtbot.mouseClick(page.rerun_button, LEFT)

@@ -61,6 +61,16 @@ def error_columns(zone_name: str) -> list[Column]:
     ]
 
 
+def error_text(error: dict[str, Any]) -> str:
+    """One error in full: where it happened, then the whole message."""
+    where = " · ".join(
+        f"{title} {error.get(key)}"
+        for title, key in (("Mapping", "mapref"), ("Key", "errkey"), ("Column", "errcol"))
+        if error.get(key)
+    )
+    return f"{where}\n\n{error.get('errmsg') or ''}" if where else str(error.get("errmsg") or "")
+
+
 def log_text(run: RunRow, details: RunDetails, zone_name: str) -> str:
     """The run's story in plain lines: who asked, each mapping's outcome, the final word."""
     zone = zone_of(zone_name)
@@ -146,10 +156,23 @@ class RunDetailsPanel(QWidget):
         self.tabs.addTab(steps_tab, "Steps")
 
         self.errors_model = RecordsModel(error_columns(zone), parent=self)
-        self.errors_view = records_view(self.errors_model, self.tabs, "errorsView")
+        errors_split = QSplitter(Qt.Orientation.Vertical, self.tabs)
+        self.errors_view = records_view(self.errors_model, errors_split, "errorsView")
         for column, width in enumerate((130, 80, 150, 140, 110)):
             self.errors_view.setColumnWidth(column, width)
-        self.tabs.addTab(self.errors_view, "Errors")
+        self.errors_view.selectionModel().selectionChanged.connect(
+            lambda *_a: self._error_chosen()
+        )
+        # A message is often longer than its cell: the selected one is shown whole below.
+        self.error_text = QPlainTextEdit(errors_split)
+        self.error_text.setObjectName("errorMessageView")
+        self.error_text.setReadOnly(True)
+        self.error_text.setPlaceholderText("Select an error to read its whole message.")
+        errors_split.addWidget(self.errors_view)
+        errors_split.addWidget(self.error_text)
+        errors_split.setStretchFactor(0, 3)
+        errors_split.setStretchFactor(1, 2)
+        self.tabs.addTab(errors_split, "Errors")
 
         self.log_view = QPlainTextEdit(self.tabs)
         self.log_view.setObjectName("runLogView")
@@ -162,6 +185,7 @@ class RunDetailsPanel(QWidget):
         self.title.setText("Select a run to see its steps, errors and log.")
         self.steps_model.set_rows([])
         self.errors_model.set_rows([])
+        self.error_text.clear()
         self.log_view.clear()
         self.sql_view.hide()
         self._step_chosen()
@@ -172,6 +196,9 @@ class RunDetailsPanel(QWidget):
         self.title.setText(f"Run {run.prcreqid}: {run.job} · {status_of(run)}")
         self.steps_model.set_rows(details.steps)
         self.errors_model.set_rows(details.errors)
+        if details.errors and selected_row(self.errors_view) is None:
+            self.errors_view.selectRow(0)
+        self._error_chosen()
         self.tabs.setTabText(1, f"Errors ({len(details.errors)})" if details.errors else "Errors")
         text = log_text(run, details, self.ws.settings.timezone)
         if self.log_view.toPlainText() != text:
@@ -179,6 +206,12 @@ class RunDetailsPanel(QWidget):
         if not same:
             self.sql_view.hide()
         self._step_chosen()
+
+    def _error_chosen(self) -> None:
+        error = selected_row(self.errors_view)
+        text = error_text(error) if error else ""
+        if self.error_text.toPlainText() != text:
+            self.error_text.setPlainText(text)
 
     def _step_chosen(self) -> None:
         step = selected_row(self.steps_view)
