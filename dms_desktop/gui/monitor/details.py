@@ -160,9 +160,7 @@ class RunDetailsPanel(QWidget):
         self.errors_view = records_view(self.errors_model, errors_split, "errorsView")
         for column, width in enumerate((130, 80, 150, 140, 110)):
             self.errors_view.setColumnWidth(column, width)
-        self.errors_view.selectionModel().selectionChanged.connect(
-            lambda *_a: self._error_chosen()
-        )
+        self.errors_view.selectionModel().selectionChanged.connect(lambda *_a: self._error_chosen())
         # A message is often longer than its cell: the selected one is shown whole below.
         self.error_text = QPlainTextEdit(errors_split)
         self.error_text.setObjectName("errorMessageView")
