@@ -96,7 +96,7 @@ def job_name(stat: JobStat) -> str:
     return stat.job[: -len(suffix)] if stat.mapref and stat.job.endswith(suffix) else stat.job
 
 
-COLUMN_WIDTHS = {"Runs": 48, "Median": 64, "p95": 56, "Max": 56, "Last failure": 104}
+COLUMN_WIDTHS = {"Runs": 54, "Median": 70, "Last failure": 104}
 
 
 def short_time(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -164,7 +164,7 @@ class MonitorPage(QWidget):
         self.model = RunsModel(context.ws.settings.timezone, self)
         self.view = records_view(self.model, self, "runsView")
         self.view.setItemDelegateForColumn(PROGRESS_COLUMN, ProgressDelegate(self.view))
-        widths = (130, 140, 100, 84, 190, 150, 78, 78, 78, 78, 78, 78, 70, 150, 150)
+        widths = (150, 140, 100, 84, 190, 150, 78, 78, 78, 78, 78, 78, 70, 150, 150)
         for column, width in enumerate(widths):
             self.view.setColumnWidth(column, width)
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
