@@ -33,6 +33,20 @@ def test_error_column_points_at_the_offending_token() -> None:
     assert "Syntax error" in problem.message
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_misspelt_keyword_is_explained_without_parser_internals(dialect: str) -> None:
+    [problem] = validate_select("SELEC * FROM customers", dialect)
+    assert (problem.line, problem.column) == (1, 9)
+    assert problem.message.startswith('Syntax error near "FROM"')
+    assert "missing" in problem.message
+    assert "<class" not in problem.message and "sqlglot" not in problem.message
+
+
+def test_a_query_cut_short_says_so() -> None:
+    [problem] = validate_select("SELECT a FROM t JOIN", "postgres")
+    assert problem.message.endswith("Expected table name but got the end of the query")
+
+
 def test_unterminated_string_points_at_its_start() -> None:
     sql = "SELECT a\nFROM t\nWHERE b = 'open"
     [problem] = validate_select(sql, "postgres")

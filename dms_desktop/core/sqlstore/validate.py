@@ -197,8 +197,16 @@ def parse_problem(exc: ParseError | TokenError, sql: str) -> SqlProblem:
 
 
 def _plain(description: str) -> str:
-    """sqlglot describes tokens as ``<Token token_type: ...>``: keep only their text."""
-    return re.sub(r"<Token token_type: [^,]+, text: ([^,]*),[^>]*>", r'"\1"', description)
+    """sqlglot describes tokens as ``<Token token_type: ...>`` and missing parts as ``Required
+    keyword: 'this' missing for <class 'sqlglot.expressions.Mul'>``: keep what a user can act on."""
+    text = re.sub(r"<Token token_type: [^,]+, text: ([^,]*),[^>]*>", r'"\1"', description)
+    text = re.sub(
+        r"Required keyword: '\w+' missing for <class '[\w.]+'>",
+        "an operand or keyword is missing",
+        text,
+    )
+    text = text.replace('"SENTINEL"', "the end of the query")  # sqlglot's end-of-input token
+    return re.sub(r"<class '(?:[\w]+\.)*(\w+)'>", r"\1", text)
 
 
 def _kind(expression: Any) -> str:
