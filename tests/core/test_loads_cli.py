@@ -114,7 +114,10 @@ def test_failed_run_exits_1_with_reason(
     assert code == 1 and out == ""
     assert "FAILED" in err and "Duplicate business keys" in err and "C1" in err
     code, _, err = dms(workspace, monkeypatch, capsys, "run", "NO_SUCH_MAPPING")
-    assert code == 1 and "No mapping 'NO_SUCH_MAPPING'" in err
+    assert code == 1 and "No mapping 'NO_SUCH_MAPPING'" in err and "FAILED" not in err
+    with workspace.engine.connect() as conn:  # a typo is not a failed load in the Monitor
+        logged = conn.execute(select(dms_prclog.c.mapref)).scalars().all()
+    assert logged == ["DIM_CUSTOMER"]
 
 
 def test_run_needs_the_run_right(

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Index, inspect, literal, select
+from sqlalchemy import Connection, Engine, Index, func, inspect, literal, select
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from dms_desktop.core import clock
@@ -35,7 +35,8 @@ from dms_desktop.core.engine.plan import (
 from dms_desktop.core.engine.runlog import RunCounts, RunLog, metadata
 from dms_desktop.core.engine.target import LoadShape
 from dms_desktop.core.engine.transfer import staged_columns, staging_table, transfer
-from dms_desktop.core.errors import DmsError, describe_db_error
+from dms_desktop.core.errors import DmsError, NotFound, describe_db_error
+from dms_desktop.core.metadata.tables import dms_mapr
 from dms_desktop.core.security.connection_access import check_mapping_connections
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.tasks import TaskCancelled, TaskState
@@ -78,13 +79,16 @@ def run_mapping(
     worker: str | None = None,
 ) -> RunResult:
     """Load one mapping now. Never raises for a failed load: the result (and DMS_PRCLOG)
-    says what happened; permission errors are raised before anything is logged.
+    says what happened; permission errors, and an unknown mapping run by hand (no
+    ``prcreqid``), are raised before anything is logged.
 
     Needs the Run right in Jobs, and the use of every connection the mapping reads or writes
     (per-connection grants). Metadata reads and log writes survive a dropped metadata
     connection (retried, see ``runlog.metadata``); a metadata database away for longer fails
     the run, and raises MetadataUnavailable if even the final log write cannot be made."""
     actor.require("jobs", "run")
+    if prcreqid is None:  # by hand: a mistyped name is refused, not logged as a failed run
+        metadata(lambda: _require_mapping(ws, ref), f"Run of {ref}: find the mapping")
     metadata(
         lambda: check_mapping_connections(ws, actor, [ref]), f"Run of {ref}: connection grants"
     )
@@ -126,6 +130,17 @@ def run_mapping(
         runlog.error("RUN", message)
     runlog.finish(status, counts, message)
     return RunResult(runlog.prclogid, ref, status, counts, message, time.monotonic() - started)
+
+
+def _require_mapping(ws: Workspace, ref: str) -> None:
+    with ws.engine.connect() as conn:
+        found = conn.execute(
+            select(dms_mapr.c.mapid)
+            .where(func.upper(dms_mapr.c.mapref) == ref.upper(), dms_mapr.c.curflg == "Y")
+            .limit(1)
+        ).first()
+    if found is None:
+        raise NotFound(f"No mapping '{ref}': see 'dms mapping list'.")
 
 
 def _summary(c: RunCounts) -> str:
