@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -117,6 +118,22 @@ def _set(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str
     return _info(JobService(ws, user).edit(args.job, **changes))
 
 
+def _schedule(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> dict[str, Any]:
+    """The whole schedule is replaced (as the schedule editor saves it); enabled stays as it was."""
+    given = bool(args.freq or args.after)
+    if given == bool(args.manual):
+        raise ValidationError(
+            "Give the new schedule (--freq … and/or --after JOB), or --manual for a job that "
+            "runs only on demand (Run now, dms job run)."
+            if not given
+            else "--manual means no schedule: leave out --freq and --after."
+        )
+    jobs = JobService(ws, user)
+    current = jobs.get(args.job)
+    spec = replace(_spec(args, ws.settings.timezone), enabled=current.enabled)
+    return _info(jobs.set_schedule(current.name, spec))
+
+
 def _int(text: str, what: str) -> int:
     try:
         return int(text)
@@ -196,6 +213,21 @@ def _status(ws: Workspace, user: CurrentUser, _args: argparse.Namespace) -> dict
     }
 
 
+def _schedule_arguments(p: argparse.ArgumentParser) -> None:
+    """The schedule's fields, the same for ``job create`` and ``job schedule``."""
+    p.add_argument("--freq", choices=["YR", "HY", "QT", "MN", "FN", "WK", "DL", "ID"])
+    p.add_argument("--month", help="month(s): YR 1-12, HY a pair like 1,7, QT the first month")
+    p.add_argument("--day", help="day of month 1-31 or L (last); weekday for WK/FN")
+    p.add_argument("--weekday", help="MON … SUN (WK, FN)")
+    p.add_argument("--hour", type=int)
+    p.add_argument("--minute", type=int)
+    p.add_argument("--every-minutes", type=int, help="ID: the interval")
+    p.add_argument("--start", help="YYYY-MM-DD[ HH:MM] in the schedule's time zone")
+    p.add_argument("--end", help="YYYY-MM-DD[ HH:MM] in the schedule's time zone")
+    p.add_argument("--timezone", help="IANA zone (default DMS_TIMEZONE)")
+    p.add_argument("--after", help="run after this job succeeds")
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     job = sub.add_parser("job", help="jobs and their schedules").add_subparsers(
         dest="job_command", required=True, metavar="ACTION"
@@ -212,17 +244,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--file", help="--upload: file or pattern, its newest match is loaded")
     p.add_argument("--name", help="job name (default: the mapping, report or upload name)")
     p.add_argument("--description", help="what the job is for")
-    p.add_argument("--freq", choices=["YR", "HY", "QT", "MN", "FN", "WK", "DL", "ID"])
-    p.add_argument("--month", help="month(s): YR 1-12, HY a pair like 1,7, QT the first month")
-    p.add_argument("--day", help="day of month 1-31 or L (last); weekday for WK/FN")
-    p.add_argument("--weekday", help="MON … SUN (WK, FN)")
-    p.add_argument("--hour", type=int)
-    p.add_argument("--minute", type=int)
-    p.add_argument("--every-minutes", type=int, help="ID: the interval")
-    p.add_argument("--start", help="YYYY-MM-DD[ HH:MM] in the schedule's time zone")
-    p.add_argument("--end", help="YYYY-MM-DD[ HH:MM] in the schedule's time zone")
-    p.add_argument("--timezone", help="IANA zone (default DMS_TIMEZONE)")
-    p.add_argument("--after", help="run after this job succeeds")
+    _schedule_arguments(p)
     p.add_argument("--retries", type=int, default=0)
     p.add_argument("--retry-delay", type=int, help="seconds before the first retry")
     p.set_defaults(handler=as_user(_create))
@@ -233,6 +255,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", help="the mappings to run, in order: REF,REF,…")
     p.add_argument("--description", help="what the job is for ('' clears it)")
     p.set_defaults(handler=as_user(_set))
+    p = job.add_parser(
+        "schedule", parents=[common], help="replace a job's schedule or the job it runs after"
+    )
+    p.add_argument("job")
+    _schedule_arguments(p)
+    p.add_argument("--manual", action="store_true", help="no schedule: run only on demand")
+    p.set_defaults(handler=as_user(_schedule))
     p = job.add_parser("cancel", parents=[common], help="cancel a queued or running request")
     p.add_argument("request", type=int, help="the request id (dms job history JOB)")
     p.set_defaults(handler=as_user(_cancel))

@@ -365,3 +365,35 @@ def test_cli_start_and_end_are_in_the_schedules_zone(
         "--start", "2026-07-01", "--timezone", "Mars/Olympus",
     )  # fmt: skip
     assert code == 1 and "Mars/Olympus" in err
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_cli_job_schedule_replaces_the_schedule_and_refuses_cycles(
+    jobs: JobService,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`dms job schedule` changes an existing job's schedule or parent; a cycle is named and
+    nothing changes; a disabled job stays disabled."""
+    jobs.create("stage", ["LOAD_A"], schedule=ScheduleSpec(frequency="DL", hour=2, minute=0))
+    jobs.create("facts", ["LOAD_B"], schedule=ScheduleSpec(after="stage"))
+    jobs.set_enabled("facts", False)
+    code, _out, err = _dms(
+        workspace, monkeypatch, capsys,
+        "job", "schedule", "stage", "--freq", "WK", "--weekday", "FRI", "--hour", "22",
+        "--timezone", "Europe/Berlin",
+    )  # fmt: skip
+    assert code == 0, err
+    assert jobs.get("stage").rule_text.startswith("every Friday at 22:00")
+    code, _out, err = _dms(
+        workspace, monkeypatch, capsys, "job", "schedule", "stage", "--after", "facts"
+    )
+    assert code == 1 and "cycle: stage → facts → stage" in err
+    assert jobs.get("stage").parent is None  # unchanged
+    code, _out, err = _dms(workspace, monkeypatch, capsys, "job", "schedule", "facts", "--manual")
+    assert code == 0, err
+    facts = jobs.get("facts")
+    assert facts.parent is None and facts.next_run is None and not facts.enabled
+    code, _out, err = _dms(workspace, monkeypatch, capsys, "job", "schedule", "facts")
+    assert code == 1 and "--manual" in err
