@@ -103,6 +103,22 @@ def test_empty_file_and_blank_file_say_so(tmp_path: Path) -> None:
         inspect_file(tmp_path / "blank.csv")
 
 
+def test_binary_files_named_csv_are_refused_with_what_they_are(tmp_path: Path) -> None:
+    xlsx = write_xlsx(tmp_path / "book.xlsx", {"A1": "id", "B1": "name", "A2": 1, "B2": "Ada"})
+    renamed = tmp_path / "book.csv"
+    renamed.write_bytes(xlsx.read_bytes())
+    with pytest.raises(ValidationError, match=r"book.csv is a ZIP archive .*name it .xlsx"):
+        inspect_file(renamed)
+    garbage = tmp_path / "dump.csv"
+    garbage.write_bytes(b"\x00\x01\x02garbage\n\x03\x04,\x05\n")
+    with pytest.raises(ValidationError, match="dump.csv is not a text file"):
+        inspect_file(garbage)
+    one_nul = tmp_path / "one_nul.csv"  # text with one bad value: that row is reported
+    one_nul.write_bytes(b"id,name\n1,A\x00B\n2,C\n")
+    columns, rows = rows_of(one_nul)
+    assert columns == ["id", "name"] and rows == [["2", "C"]]
+
+
 def test_header_only_has_columns_and_no_rows(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "h.csv", [])
     profile = inspect_file(path)

@@ -16,8 +16,9 @@ from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
-from dms_desktop.core.errors import DmsError
+from dms_desktop.core.errors import DmsError, ValidationError
 from dms_desktop.core.uploads.detect import (
+    binary_reason,
     delimiter_label,
     detect_encoding,
     encoding_label,
@@ -41,6 +42,9 @@ class CsvSource(SourceFile):
         sample = sample_text(path, encoding)
         if not sample.strip().lstrip("\ufeff"):
             raise EmptyFile(f"{path.name} holds only blank lines: there is nothing to load.")
+        binary = binary_reason(path, sample)
+        if binary:
+            raise ValidationError(f"{path.name} {binary}.")
         delimiter = options.delimiter or sniff_delimiter(sample, options.quote or '"')
         if delimiter in ("\\t", "tab", "TAB"):
             delimiter = "\t"

@@ -96,6 +96,38 @@ def _all_utf8(fh: io.BufferedReader, head: bytes) -> bool:
     return True
 
 
+_SIGNATURES = (
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (an .xlsx workbook is one): name it .xlsx, or save the sheet as CSV",
+    ),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (or other Office) file: save it as .xlsx or CSV"),
+    (b"%PDF", "a PDF document: export the data as CSV"),
+    (b"\x1f\x8b", "gzip-compressed: unpack it first"),
+)
+_CONTROL = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
+
+
+def binary_reason(path: Path, text: str) -> str | None:
+    """Why ``path`` is not a text file, or None. ``text`` is its decoded beginning: a control
+    character (NUL and the like) in the header line, or in over 1 % of the sample, means
+    binary; an odd NUL inside a value is left to the row checks, which report that row."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            return f"is {what}"
+    header = text.split("\n", 1)[0]
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch in _CONTROL)
+    if any(ch in _CONTROL for ch in header) or controls > max(16, len(sample) / 100):
+        return (
+            "is not a text file: it holds control characters such as NUL near its start; "
+            "choose the CSV export of the data"
+        )
+    return None
+
+
 def sample_text(path: Path, encoding: str, limit: int = SAMPLE_BYTES) -> str:
     """The beginning of the file as text (a partial last character is dropped)."""
     with path.open("rb") as fh:
