@@ -319,7 +319,14 @@ def test_header_only_file_changes_nothing_even_with_replace(target: Target, tmp_
     empty = write_csv(tmp_path / "h.csv", [], header=HEADER)
     result = target.load(target.definition(first, mode="REPLACE"), empty)
     assert result.status == "SUCCESS" and result.rows_read == 0 and target.count(table) == 3
-    assert any("no data rows" in n for n in result.notes)
+    assert f"The file has no data rows: {target.name(table)} is unchanged." in result.notes
+    profile = inspect_file(empty)
+    dialect = "sqlite" if target.backend == "sqlite" else "postgres"
+    fresh = UploadDef(name="E", conid=target.conid, table="fresh", schema=target.schema,
+                      columns=tuple(propose_columns(profile, dialect)), create_table=True)  # fmt: skip
+    result = target.load(fresh, empty)
+    assert result.status == "SUCCESS" and target.count("fresh") == 0
+    assert f"The file has no data rows: {target.name('fresh')} was created empty." in result.notes
     (tmp_path / "e.csv").write_bytes(b"")
     with pytest.raises(EmptyFile):
         target.load(target.definition(first), tmp_path / "e.csv")

@@ -217,6 +217,7 @@ class UploadResult:
     seconds: float = 0.0
     message: str = ""
     notes: list[str] = field(default_factory=list)  # what was detected, created, ignored
+    created: bool = False  # the load created the table
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     @property

@@ -150,6 +150,7 @@ def _load(
                     conn.exec_driver_sql(statement)
                 if ddl:
                     result.notes.append(f"Table {table_name} created")
+                    result.created = True
                 target = sa_table(table_name, defn.schema, plan.targets)
                 # An append into a table whose own unique index covers the key leaves the key
                 # checks to that index; should it refuse a row, they run then, for the report.
@@ -192,9 +193,7 @@ def _load(
                     if run.drop:
                         keys.drop_rows(conn, stage.table, run.drop)
                     if run.read == 0:
-                        result.notes.append(
-                            f"The file has no data rows: {result.table} is unchanged."
-                        )
+                        _no_rows(result)
                     elif not _merge(conn, run, stage, target, result, trusted=trusted):
                         tx.rollback()
                         _invalid(result, run, limit)
@@ -268,8 +267,13 @@ def _copy_direct(
     savepoint.commit()
     result.inserted = rows
     if run.read == 0:
-        result.notes.append(f"The file has no data rows: {result.table} is unchanged.")
+        _no_rows(result)
     return True
+
+
+def _no_rows(result: UploadResult) -> None:
+    state = "was created empty" if result.created else "is unchanged"
+    result.notes.append(f"The file has no data rows: {result.table} {state}.")
 
 
 def _fill(conn: Connection, run: LoadStream, plan: LoadPlan) -> tuple[bulk.Stage, int]:
