@@ -217,6 +217,16 @@ def test_bad_json_and_existing_references_import_nothing(
             import_file(workspace, admin, path)
     with pytest.raises(ValidationError, match="unknown spec format"):
         import_file(workspace, admin, tmp_path / "spec.csv")
+    yaml_path = tmp_path / "bad.yaml"
+    yaml_path.write_text("reference: [DIM_CUSTOMER\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        import_file(workspace, admin, yaml_path)
+    [problem] = caught.value.problems
+    assert problem.place == "line 2, column 1"
+    assert problem.message == (
+        "not valid YAML: expected ',' or ']', but got '<stream end>' "
+        "(while parsing a flow sequence started at line 1, column 12)"
+    )  # one line in words, not PyYAML's quoted text with carets
 
 
 def test_exported_workbook_offers_drop_downs(tmp_path: Path) -> None:

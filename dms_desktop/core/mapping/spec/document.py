@@ -164,7 +164,12 @@ def load_yaml(text: str, source: str) -> list[RawDocument]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
-        raise SpecError(source, [SpecProblem(where, f"not valid YAML ({exc})")]) from exc
+        # PyYAML's str() quotes the text with carets over several lines: keep the words.
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start:
+            problem += f" ({context} started at line {start.line + 1}, column {start.column + 1})"
+        raise SpecError(source, [SpecProblem(where, f"not valid YAML: {problem}")]) from exc
     return _documents(data, source)
 
 
