@@ -19,6 +19,9 @@ from sqlalchemy.engine import URL, make_url
 from dms_desktop.core.settings import Settings, load_settings
 from dms_desktop.core.workspace import Workspace, open_workspace
 
+# The SMTP server fixture (``smtp``) for failure-mail tests, core and GUI.
+pytest_plugins = ["tests.smtp_server"]
+
 PG_URL = os.environ.get("DMS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("DMS_REQUIRE_PG") == "1"
 

@@ -10,6 +10,7 @@ from dms_desktop.commands.base import as_user
 from dms_desktop.core.admin.audit import OUTCOMES, AuditFilter, AuditService
 from dms_desktop.core.admin.params import ParamService
 from dms_desktop.core.errors import ValidationError
+from dms_desktop.core.scheduler.notify import send_test
 from dms_desktop.core.security.permissions import ALL_ACTIONS, MODULES, CurrentUser, applies
 from dms_desktop.core.security.roles import RoleInfo, RoleService, parse_actions, rights_text
 from dms_desktop.core.workspace import Workspace
@@ -87,6 +88,10 @@ def _param_reset(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> 
     return ParamService(ws, user).reset(args.key).row()
 
 
+def _notify_test(ws: Workspace, user: CurrentUser, args: argparse.Namespace) -> Any:
+    return {"sent_to": list(send_test(ws, user, args.to))}
+
+
 def _when(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -154,6 +159,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = param.add_parser("reset", parents=[common], help="back to the default")
     p.add_argument("key")
     p.set_defaults(handler=as_user(_param_reset))
+
+    notify = sub.add_parser("notify", help="failure mail (NOTIFY.* parameters)").add_subparsers(
+        dest="notify_command", required=True, metavar="ACTION"
+    )
+    p = notify.add_parser("test", parents=[common], help="send a test mail")
+    p.add_argument("--to", help="address(es), comma-separated (default NOTIFY.FAILURE_TO)")
+    p.set_defaults(handler=as_user(_notify_test))
 
     p = sub.add_parser("audit", parents=[common], help="the login audit, or the admin changes")
     p.add_argument("--changes", action="store_true", help="administrative changes, not logins")

@@ -165,3 +165,22 @@ def test_configuration_editor_validates_and_saves(
     with qtbot.waitSignal(tab.sig_loaded, timeout=10_000):
         tab.reset_default()
     assert config.setting(ws, "SESSION.IDLE_TIMEOUT_MIN") == 15
+
+
+def test_configuration_sends_a_test_mail_through_the_saved_settings(
+    qtbot, main_window: MainWindow, ws: Workspace, smtp
+) -> None:  # type: ignore[no-untyped-def]
+    inbox, port = smtp
+    tab = open_tab(qtbot, main_window, CONFIG)
+    assert isinstance(tab, ConfigTab) and tab.mail_button.isEnabled()
+    assert tab.edit_value("NOTIFY.SMTP_HOST", "127.0.0.1")
+    assert tab.edit_value("NOTIFY.SMTP_PORT", str(port))
+    assert tab.edit_value("NOTIFY.FAILURE_TO", "oncall@example.com")
+    assert not tab.mail_button.isEnabled()  # unsaved: the scheduler would not use them yet
+    with qtbot.waitSignal(tab.sig_loaded, timeout=10_000):
+        qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(tab.sig_action_done, timeout=15_000) as done:
+        qtbot.mouseClick(tab.mail_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["Test mail sent to oncall@example.com: check the inbox."]
+    [(recipients, mail)] = inbox.mails
+    assert recipients == ["oncall@example.com"] and mail["Subject"] == "DMS Desktop: test mail"

@@ -162,6 +162,34 @@ REGISTRY: tuple[Param, ...] = (
         0, 7 * 86_400, "seconds", "scheduler service",
     ),
     Param(
+        "NOTIFY", "SMTP_HOST", TEXT, "", "Mail server",
+        "SMTP server for failure mails (empty: no mail). Port 465 is TLS; other ports use "
+        "STARTTLS when offered.",
+        read_by="scheduler service",
+    ),
+    Param(
+        "NOTIFY", "SMTP_PORT", INT, 25, "Mail server port",
+        "25, 587 (STARTTLS) or 465 (TLS).",
+        1, 65_535, "port", "scheduler service",
+    ),
+    Param(
+        "NOTIFY", "SMTP_FROM", TEXT, "dms-desktop@localhost", "Mail sender",
+        "The From address of failure mails.",
+        read_by="scheduler service",
+    ),
+    Param(
+        "NOTIFY", "SMTP_USER", TEXT, "", "Mail login",
+        "User name for the mail server (empty: no login); the password is read from "
+        "DMS_SMTP_PASSWORD in the scheduler's environment, never stored.",
+        read_by="scheduler service",
+    ),
+    Param(
+        "NOTIFY", "FAILURE_TO", TEXT, "", "Failure mail recipients",
+        "Addresses mailed when a job fails after its retries, separated by commas "
+        "(empty: no mail).",
+        read_by="scheduler service",
+    ),
+    Param(
         "REPORTS", "OUTPUT_FOLDER", PATH, "", "Report output folder",
         "Where scheduled reports without a folder of their own are written (empty: none).",
         read_by="report scheduler",

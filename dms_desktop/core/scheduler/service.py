@@ -31,6 +31,7 @@ from dms_desktop.core.metadata.engine import write_tx
 from dms_desktop.core.metadata.tables import dms_job, dms_jobdtl, dms_schsvc
 from dms_desktop.core.scheduler import firing
 from dms_desktop.core.scheduler.lease import Lease, LeasedState, persist
+from dms_desktop.core.scheduler.notify import notify_failure
 from dms_desktop.core.scheduler.steps import run_report_step, run_upload_step
 from dms_desktop.core.security.permissions import service_user
 from dms_desktop.core.tasks import TaskState
@@ -184,7 +185,7 @@ class SchedulerService:
         while not self._stop.wait(self.options.sync_s):
             try:
                 self._beat("PAUSED" if self.paused else "RUNNING")
-                queue.reap(self.ws)
+                self._reap()
                 if not self.paused:
                     self.tick()
                     self.sync_triggers()
@@ -199,6 +200,12 @@ class SchedulerService:
                 backoff = min(60.0, backoff * 2)
             except Exception:  # noqa: BLE001 - the service must outlive a bug in one pass
                 log.exception("Scheduler housekeeping failed")
+
+    def _reap(self) -> None:
+        """Expired leases retried or failed; a request failed for good is mailed."""
+        for prcreqid, outcome in queue.reap(self.ws):
+            if outcome == queue.FAILED:
+                notify_failure(self.ws, prcreqid)
 
     def _beat(self, status: str) -> None:
         now = self.clock()
@@ -256,7 +263,7 @@ class SchedulerService:
         left for this process, with ``workers`` threads; several processes may drain one
         queue together. Returns how many requests were run."""
         worker = worker or f"{self.options.name}:once"
-        queue.reap(self.ws)
+        self._reap()
         if workers <= 1:
             return self._drain(worker)
         done: list[int] = []
@@ -346,6 +353,7 @@ class SchedulerService:
                 self._wake.set()
             if finished == queue.FAILED:
                 self.failures.append((self.clock(), message))
+                notify_failure(self.ws, claim.prcreqid)
                 if self.on_failure is not None:
                     self.on_failure(message)
         return ok

@@ -129,10 +129,16 @@ class ConfigTab(AdminTab):
             "Reset to default", "Remove the workspace's value of the selected parameter",
             self.reset_default, EDIT,
         )  # fmt: skip
+        self.mail_button = self.button(
+            "Send test mail", "Mail NOTIFY.FAILURE_TO through the saved NOTIFY settings",
+            self.send_test_mail, EDIT,
+        )  # fmt: skip
         self.refresh_button = self.button("Refresh", "Reload the values", self.refresh)
         bar.addWidget(self.save_button)
         bar.addWidget(self.revert_button)
         bar.addWidget(self.default_button)
+        bar.addSpacing(12)
+        bar.addWidget(self.mail_button)
         bar.addStretch(1)
         bar.addWidget(self.refresh_button)
         layout.addLayout(bar)
@@ -194,6 +200,10 @@ class ConfigTab(AdminTab):
         self.default_button.setEnabled(
             self.permitted(self.default_button) and custom and not pending and not self.busy
         )
+        # the saved settings are what the scheduler uses: save first
+        self.mail_button.setEnabled(
+            self.permitted(self.mail_button) and not pending and not self.busy
+        )
 
     def edit_value(self, key: str, text: str) -> bool:
         """Type ``text`` into the value of ``key`` (what a user does in the grid)."""
@@ -204,6 +214,10 @@ class ConfigTab(AdminTab):
         changes = dict(self.model.pending)
         self.act(work.save_params, changes,
                  done=lambda _v: self.show_message(f"Saved {len(changes)} parameter(s).", "info"))  # fmt: skip
+
+    def send_test_mail(self) -> None:
+        self.show_message("Sending a test mail…", "info")
+        self.act(work.send_test_mail)
 
     def revert(self) -> None:
         self.model.set_values(self.model.values, self.model.editable)

@@ -10,6 +10,7 @@ from pathlib import Path
 from dms_desktop.core import clock
 from dms_desktop.core.admin.audit import AuditFilter, AuditService, ChangeEvent, LoginEvent
 from dms_desktop.core.admin.params import ParamService, ParamValue
+from dms_desktop.core.scheduler.notify import send_test
 from dms_desktop.core.security.roles import RoleInfo, RoleService
 from dms_desktop.core.security.users import Profile, UserInfo, UserService
 from dms_desktop.gui.pages import PageContext
@@ -131,6 +132,12 @@ def save_params(ctx: PageContext, changes: Mapping[str, str]) -> list[ParamValue
     for key, text in changes.items():
         service.set(key, text)
     return service.list()
+
+
+def send_test_mail(ctx: PageContext) -> str:
+    """A test mail to NOTIFY.FAILURE_TO through the saved mail settings (up to 10 s)."""
+    sent = send_test(ctx.ws, ctx.user)
+    return f"Test mail sent to {', '.join(sent)}: check the inbox."
 
 
 def reset_param(ctx: PageContext, key: str) -> list[ParamValue]:
