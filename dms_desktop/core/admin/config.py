@@ -170,7 +170,7 @@ REGISTRY: tuple[Param, ...] = (
     Param(
         "NOTIFY", "SMTP_PORT", INT, 25, "Mail server port",
         "25, 587 (STARTTLS) or 465 (TLS).",
-        1, 65_535, "port", "scheduler service",
+        1, 65_535, "", "scheduler service",
     ),
     Param(
         "NOTIFY", "SMTP_FROM", TEXT, "dms-desktop@localhost", "Mail sender",
