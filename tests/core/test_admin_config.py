@@ -86,6 +86,10 @@ def test_parameters_are_typed_validated_and_audited(
             service.set(key, value)
     with pytest.raises(NotFound, match="No parameter"):
         service.set("SECURITY.NOPE", "1")
+    with pytest.raises(NotFound, match="did you mean SECURITY.PASSWORD_MIN_LENGTH or "):
+        service.set("SECURITY.MIN_PASSWORD_LENGTH", "14")  # words in another order
+    with pytest.raises(NotFound, match="did you mean SECURITY.LOCKOUT_MINUTES or "):
+        service.set("LOCKOUT_MINUTE", "20")
     with workspace.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(dms_params).where(
             dms_params.c.prtyp.in_(["SECURITY", "SESSION", "ENGINE", "REPORTS"]))).scalar() == 0  # fmt: skip

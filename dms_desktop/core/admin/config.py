@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,10 +207,23 @@ def lookup(key: str) -> Param:
         matches = [p for p in REGISTRY if p.code == wanted]
         found = matches[0] if len(matches) == 1 else None
     if found is None:
-        raise NotFound(
-            f"No parameter '{key}': use one of {', '.join(BY_KEY)} (see 'dms param list')."
+        # words in another order (MIN_PASSWORD_LENGTH) or one word off are the usual slips
+        words = set(re.split(r"[._]", wanted))
+        close = sorted(
+            (k for k in BY_KEY if len(words & set(re.split(r"[._]", k))) >= len(words) - 1),
+            key=lambda k: -SequenceMatcher(None, _sorted_words(wanted), _sorted_words(k)).ratio(),
         )
+        hint = (
+            f"did you mean {' or '.join(close[:2])}?"
+            if close and len(words) > 1
+            else (f"use one of {', '.join(BY_KEY)}")
+        )
+        raise NotFound(f"No parameter '{key}': {hint} (see 'dms param list').")
     return found
+
+
+def _sorted_words(key: str) -> str:
+    return "_".join(sorted(re.split(r"[._]", key)))
 
 
 def _decode(param: Param, raw: str | None) -> Any:
