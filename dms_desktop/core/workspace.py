@@ -110,6 +110,11 @@ def open_workspace(settings: Settings, *, upgrade: bool = True) -> Workspace:
     path = _sqlite_path(settings)
     if path is not None:
         _check_sqlite_file(path)
+        if not upgrade and not path.exists():  # a read must not leave an empty file behind
+            raise MetadataUnavailable(
+                f"No workspace at {path}: create it with 'dms init' (or 'dms init --demo' for "
+                "the demo), or start DMS Desktop."
+            )
     engine = create_metadata_engine(settings.sqlalchemy_url(), settings.dms_schema)
     try:
         ws = _prepare(engine, settings, path, upgrade)

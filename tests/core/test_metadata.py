@@ -148,6 +148,20 @@ def test_upgrade_refused_when_not_allowed(make_settings: SettingsFactory) -> Non
         open_workspace(settings, upgrade=False)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_missing_sqlite_workspace_is_named_and_not_created(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    """`dms status` (or the scheduler) on a mistyped path: say so, leave no empty file."""
+    from dms_desktop.core.errors import MetadataUnavailable
+
+    missing = tmp_path / "typo.db"
+    settings = make_settings(DMS_METADATA_URL=f"sqlite:///{missing}")
+    with pytest.raises(MetadataUnavailable, match=f"No workspace at {missing}: create it with"):
+        open_workspace(settings, upgrade=False)
+    assert not missing.exists()
+
+
 def test_every_table_index_and_sequence_compiles_for_oracle() -> None:
     dialect = oracle.dialect()
     for seq in SEQUENCES:
