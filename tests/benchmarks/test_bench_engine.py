@@ -165,7 +165,10 @@ def hand_load(src_dsn: str | None, dsn: str, table: str, source_table: str) -> N
         for statement in merge:
             started = time.perf_counter()
             cur.execute(statement, {"ts": ts})
-            spent.append(f"{statement.split(' SET ')[0][:30]} {time.perf_counter() - started:.2f}")
+            spent.append(
+                f"{statement.split(' SET ')[0][:30]} {time.perf_counter() - started:.2f}"
+                f" ({cur.rowcount:,} rows)"
+            )
         conn.commit()
         if os.environ.get("DMS_BENCH_STEPS"):
             print("    hand steps: " + "; ".join(spent))
@@ -249,6 +252,10 @@ class Bench:
         assert result.ok, result.message
         if os.environ.get("DMS_BENCH_STEPS"):
             self.print_steps(result.prclogid, elapsed)
+        if os.environ.get("DMS_BENCH_PLAN"):  # the statements the engine ran, for profiling
+            from dms_desktop.core.engine.plan import stored_plan
+
+            print(stored_plan(self.ws, self.admin, ref).as_text())
         return result, elapsed
 
     def other(self, table: str, work: Callable[[], object]) -> float:
@@ -265,11 +272,20 @@ class Bench:
 
         with self.ws.engine.connect() as conn:
             steps = conn.execute(
-                select(dms_joblog.c.stepnm, dms_joblog.c.strtdt, dms_joblog.c.enddt)
+                select(
+                    dms_joblog.c.stepnm,
+                    dms_joblog.c.strtdt,
+                    dms_joblog.c.enddt,
+                    dms_joblog.c.rowcnt,
+                )
                 .where(dms_joblog.c.prclogid == prclogid)
                 .order_by(dms_joblog.c.stepseq)
             ).all()
-        parts = [f"{s.stepnm} {(s.enddt - s.strtdt).total_seconds():.2f}" for s in steps]
+        parts = [
+            f"{s.stepnm} {(s.enddt - s.strtdt).total_seconds():.2f}"
+            + (f" ({s.rowcnt:,} rows)" if s.rowcnt is not None else "")
+            for s in steps
+        ]
         print(f"    engine steps ({elapsed:.2f} s): " + "; ".join(parts))
 
     def add(

@@ -34,7 +34,12 @@ from dms_desktop.core.engine.plan import (
 )
 from dms_desktop.core.engine.runlog import RunCounts, RunLog, metadata
 from dms_desktop.core.engine.target import LoadShape
-from dms_desktop.core.engine.transfer import staged_columns, staging_table, transfer
+from dms_desktop.core.engine.transfer import (
+    raise_temp_buffers,
+    staged_columns,
+    staging_table,
+    transfer,
+)
 from dms_desktop.core.errors import DmsError, NotFound, describe_db_error
 from dms_desktop.core.metadata.tables import dms_mapr
 from dms_desktop.core.security.connection_access import check_mapping_connections
@@ -258,8 +263,15 @@ def _transaction(target: Engine, state: TaskState | None) -> Iterator[Connection
     SQLITE_LOCK_WAIT_S.
     """
     if target.dialect.name != "sqlite":
-        with target.connect() as conn, _CancelWatcher(conn, state), conn.begin():
-            yield conn
+        with target.connect() as conn, _CancelWatcher(conn, state):
+            raised = False
+            try:
+                with conn.begin():
+                    raised = raise_temp_buffers(conn)
+                    yield conn
+            finally:
+                if raised:
+                    conn.invalidate()  # give the server the session's larger temp buffers back
         return
     deadline = time.monotonic() + SQLITE_LOCK_WAIT_S
     while True:

@@ -267,3 +267,22 @@ class _LineCounter(io.RawIOBase):
     def close(self) -> None:
         self.raw.close()
         super().close()
+
+
+TEMP_BUFFERS = "256MB"
+
+
+def raise_temp_buffers(conn: Connection) -> bool:
+    """PostgreSQL: keep a stage of some hundred MB in memory instead of reading it back through
+    the default 8 MB of temporary buffers on every statement (allowed before the session's
+    first temporary table); True when raised: the connection should then leave the pool."""
+    if conn.dialect.name != "postgresql":
+        return False
+    savepoint = conn.begin_nested()
+    try:
+        conn.exec_driver_sql(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+    except DBAPIError:
+        savepoint.rollback()  # the session already used temporary tables: keep its setting
+        return False
+    savepoint.commit()
+    return True

@@ -45,7 +45,6 @@ from dms_desktop.core.uploads.target import sa_table
 ROW = "dms_row"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = ("\\", "\t", "\n", "\r")
-TEMP_BUFFERS = "256MB"
 UPDATE_FROM = ("postgresql", "sqlite", "mysql")
 # canonical values of these never hold tabs, line breaks or backslashes (see checks.py)
 SAFE_FAMILIES = ("int", "decimal", "float", "date", "timestamp", "boolean")
@@ -257,21 +256,6 @@ def refused_value(exc: DBAPIError) -> bool:
     long) rather than fail?"""
     code = getattr(exc.orig, "pgcode", None) or ""
     return str(code).startswith("22")
-
-
-def raise_temp_buffers(conn: Connection) -> bool:
-    """PostgreSQL: keep the stage in memory (allowed before the session's first temporary
-    table); True when raised, and the connection should then leave the pool afterwards."""
-    if conn.dialect.name != "postgresql":
-        return False
-    savepoint = conn.begin_nested()
-    try:
-        conn.exec_driver_sql(f"SET temp_buffers = '{TEMP_BUFFERS}'")
-    except DBAPIError:
-        savepoint.rollback()  # the session already used temporary tables: keep its setting
-        return False
-    savepoint.commit()
-    return True
 
 
 def _match(left: Table, right: Table, keys: Sequence[str]) -> Any:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import DBAPIError
 
 from dms_desktop.core.connections.service import ConnectionService
+from dms_desktop.core.engine.transfer import raise_temp_buffers
 from dms_desktop.core.errors import DmsError, ValidationError, describe_db_error
 from dms_desktop.core.mapping.names import fold
 from dms_desktop.core.security.permissions import CurrentUser
@@ -144,7 +145,7 @@ def _load(
         raised = False
         try:
             with conn.begin() as tx:
-                raised = bulk.raise_temp_buffers(conn)
+                raised = raise_temp_buffers(conn)
                 keys.prefer_memory(conn)
                 for statement in ddl or ():
                     conn.exec_driver_sql(statement)
