@@ -173,6 +173,10 @@ def test_configuration_sends_a_test_mail_through_the_saved_settings(
     inbox, port = smtp
     tab = open_tab(qtbot, main_window, CONFIG)
     assert isinstance(tab, ConfigTab) and tab.mail_button.isEnabled()
+    with qtbot.waitSignal(tab.sig_action_done, timeout=15_000) as refused:
+        qtbot.mouseClick(tab.mail_button, Qt.MouseButton.LeftButton)
+    assert refused.args[0].startswith("No mail server: set NOTIFY.SMTP_HOST")
+    assert tab.message.text() == refused.args[0]  # said in the tab, in words
     assert tab.edit_value("NOTIFY.SMTP_HOST", "127.0.0.1")
     assert tab.edit_value("NOTIFY.SMTP_PORT", str(port))
     assert tab.edit_value("NOTIFY.FAILURE_TO", "oncall@example.com")
