@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Index, func, inspect, literal, select
+from sqlalchemy import Connection, Engine, Index, inspect, literal, select
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from dms_desktop.core import clock
@@ -40,8 +40,8 @@ from dms_desktop.core.engine.transfer import (
     staging_table,
     transfer,
 )
-from dms_desktop.core.errors import DmsError, NotFound, describe_db_error
-from dms_desktop.core.metadata.tables import dms_mapr
+from dms_desktop.core.errors import DmsError, describe_db_error
+from dms_desktop.core.mapping.repository import require_current_mapping
 from dms_desktop.core.security.connection_access import check_mapping_connections
 from dms_desktop.core.security.permissions import CurrentUser
 from dms_desktop.core.tasks import TaskCancelled, TaskState
@@ -139,13 +139,7 @@ def run_mapping(
 
 def _require_mapping(ws: Workspace, ref: str) -> None:
     with ws.engine.connect() as conn:
-        found = conn.execute(
-            select(dms_mapr.c.mapid)
-            .where(func.upper(dms_mapr.c.mapref) == ref.upper(), dms_mapr.c.curflg == "Y")
-            .limit(1)
-        ).first()
-    if found is None:
-        raise NotFound(f"No mapping '{ref}': see 'dms mapping list'.")
+        require_current_mapping(conn, ref)
 
 
 def _summary(c: RunCounts) -> str:

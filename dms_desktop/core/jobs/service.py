@@ -267,20 +267,10 @@ class JobService:
                 f"Report {defn.name} has no output folder or format: set them in the report "
                 "(Reports, Schedule output) before scheduling it."
             )
-        if defn.conid is not None:
-            check_connection_access(self.ws, self.actor, defn.conid)
-        with write_tx(self.ws.engine) as conn:
-            self._insert(
-                conn,
-                name,
-                description,
-                retries,
-                retry_delay,
-                schedule,
-                defn.name[:50],
-                dict(rptnm=defn.name),
-            )
-        return self.get(name)
+        return self._create_runner(
+            name, defn.conid, defn.name, dict(rptnm=defn.name),
+            description, retries, retry_delay, schedule,
+        )  # fmt: skip
 
     def create_upload_job(
         self,
@@ -308,19 +298,28 @@ class JobService:
             )
         if pattern is not None and len(pattern) > 1000:
             raise ValidationError("The file pattern is longer than 1000 characters.")
-        if defn.conid is not None:
-            check_connection_access(self.ws, self.actor, defn.conid)
+        return self._create_runner(
+            name, defn.conid, defn.name, dict(flupldref=defn.name, flnm=pattern),
+            description, retries, retry_delay, schedule,
+        )  # fmt: skip
+
+    def _create_runner(
+        self,
+        name: str,
+        conid: int | None,
+        label: str,
+        what: dict[str, Any],
+        description: str | None,
+        retries: int,
+        retry_delay: int | None,
+        schedule: ScheduleSpec | None,
+    ) -> JobInfo:
+        """A report or upload job: the creator must be allowed to use its connection (the
+        service runs it under its own identity)."""
+        if conid is not None:
+            check_connection_access(self.ws, self.actor, conid)
         with write_tx(self.ws.engine) as conn:
-            self._insert(
-                conn,
-                name,
-                description,
-                retries,
-                retry_delay,
-                schedule,
-                defn.name[:50],
-                dict(flupldref=defn.name, flnm=pattern),
-            )
+            self._insert(conn, name, description, retries, retry_delay, schedule, label[:50], what)
         return self.get(name)
 
     def _insert(

@@ -120,7 +120,7 @@ class MappingService:
             return self._load(conn, ref, version)
 
     def _load(self, conn: Connection, ref: str, version: int | None = None) -> Mapping:
-        query = select(dms_mapr).where(func.upper(dms_mapr.c.mapref) == ref.upper())
+        query = select(dms_mapr).where(_named(ref))
         query = (
             query.where(dms_mapr.c.mapver == version)
             if version
@@ -128,8 +128,7 @@ class MappingService:
         )
         row = conn.execute(query).mappings().first()
         if row is None:
-            which = f" version {version}" if version else ""
-            raise NotFound(f"No mapping '{ref}'{which}: see 'dms mapping list'.")
+            raise NotFound(_no_mapping(ref, version))
         details = (
             conn.execute(
                 select(dms_maprdtl)
@@ -146,16 +145,12 @@ class MappingService:
         self.actor.require("mapper", "view")
         with self.ws.engine.connect() as conn:
             rows = (
-                conn.execute(
-                    select(dms_mapr)
-                    .where(func.upper(dms_mapr.c.mapref) == ref.upper())
-                    .order_by(dms_mapr.c.mapver.desc())
-                )
+                conn.execute(select(dms_mapr).where(_named(ref)).order_by(dms_mapr.c.mapver.desc()))
                 .mappings()
                 .all()
             )
         if not rows:
-            raise NotFound(f"No mapping '{ref}': see 'dms mapping list'.")
+            raise NotFound(_no_mapping(ref))
         return [_header(r, []) for r in rows]
 
     # --- writing -------------------------------------------------------------------------
@@ -373,3 +368,22 @@ def diff_mappings(old: Mapping, new: Mapping) -> list[str]:
             if a != b:
                 lines.append(f"~ {after[key].name}.{attr}: {a!r} -> {b!r}")
     return lines
+
+
+def require_current_mapping(conn: Connection, ref: str) -> None:
+    """NotFound, in ``MappingService.get``'s words, unless ``ref`` has a current version: for
+    callers that act on a mapping by name before reading it (a load run by hand)."""
+    found = conn.execute(
+        select(dms_mapr.c.mapid).where(_named(ref), dms_mapr.c.curflg == CURRENT).limit(1)
+    ).first()
+    if found is None:
+        raise NotFound(_no_mapping(ref))
+
+
+def _named(ref: str) -> Any:
+    return func.upper(dms_mapr.c.mapref) == ref.upper()
+
+
+def _no_mapping(ref: str, version: int | None = None) -> str:
+    which = f" version {version}" if version else ""
+    return f"No mapping '{ref}'{which}: see 'dms mapping list'."

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from dms_desktop.core.overview import workspace_overview
 from dms_desktop.gui.errors import user_message
-from dms_desktop.gui.home.model import LastRunsModel
+from dms_desktop.gui.home.model import last_runs_model
 from dms_desktop.gui.pages import PageContext, PageSpec
 from dms_desktop.gui.resources import icon
 from dms_desktop.gui.widgets import (
@@ -137,7 +137,7 @@ class HomePage(QWidget):
         layout.addSpacing(4)
         layout.addLayout(runs_header)
 
-        self.runs_model = LastRunsModel(self)
+        self.runs_model = last_runs_model(self)
         self.runs_view = QTableView(self)
         self.runs_view.setObjectName("lastRunsView")
         self.runs_view.setModel(self.runs_model)

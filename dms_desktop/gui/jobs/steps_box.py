@@ -55,36 +55,15 @@ class StepsBox(QWidget):
         self.picker = MappingPicker(self.stack)
         self.stack.addWidget(self.picker)
 
-        report_page = QWidget(self.stack)
-        report_form = QFormLayout(report_page)
-        report_form.setContentsMargins(0, 0, 0, 0)
-        self.report_combo = QComboBox(report_page)
-        self.report_combo.setObjectName("reportCombo")
-        self.report_note = QLabel(report_page)
-        self.report_note.setObjectName("mutedLabel")
-        self.report_note.setWordWrap(True)
-        report_form.addRow("Report", self.report_combo)
-        report_form.addRow("", self.report_note)
-        self.stack.addWidget(report_page)
-
-        upload_page = QWidget(self.stack)
-        upload_form = QFormLayout(upload_page)
-        upload_form.setContentsMargins(0, 0, 0, 0)
-        self.upload_combo = QComboBox(upload_page)
-        self.upload_combo.setObjectName("uploadCombo")
-        self.file_edit = QLineEdit(upload_page)
+        report_form, self.report_combo, self.report_note = self._choice_page("Report", "report")
+        upload_form, self.upload_combo, self.upload_note = self._choice_page("Upload", "upload")
+        self.file_edit = QLineEdit(upload_form.parentWidget())
         self.file_edit.setObjectName("uploadFileEdit")
         self.file_edit.setToolTip(
             "The file, or a pattern such as /data/incoming/*.csv: each run loads its newest "
             "match. Empty: the file saved with the definition."
         )
-        self.upload_note = QLabel(upload_page)
-        self.upload_note.setObjectName("mutedLabel")
-        self.upload_note.setWordWrap(True)
-        upload_form.addRow("Upload", self.upload_combo)
-        upload_form.addRow("File", self.file_edit)
-        upload_form.addRow("", self.upload_note)
-        self.stack.addWidget(upload_page)
+        upload_form.insertRow(1, "File", self.file_edit)  # between the choice and its note
         layout.addWidget(self.stack)
 
         self._upload_files: dict[str, str] = {}
@@ -93,6 +72,21 @@ class StepsBox(QWidget):
         self.report_combo.currentIndexChanged.connect(lambda _i: self.sig_changed.emit())
         self.upload_combo.currentIndexChanged.connect(self._upload_changed)
         self.file_edit.textChanged.connect(lambda _t: self.sig_changed.emit())
+
+    def _choice_page(self, title: str, name: str) -> tuple[QFormLayout, QComboBox, QLabel]:
+        """A page of the stack: a combo of saved definitions with a note below it."""
+        page = QWidget(self.stack)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        combo = QComboBox(page)
+        combo.setObjectName(f"{name}Combo")
+        note = QLabel(page)
+        note.setObjectName("mutedLabel")
+        note.setWordWrap(True)
+        form.addRow(title, combo)
+        form.addRow("", note)
+        self.stack.addWidget(page)
+        return form, combo, note
 
     # -- filling -------------------------------------------------------------------------------
     def set_choices(self, choices: StepChoices, preselect: Sequence[str] = ()) -> None:
