@@ -170,12 +170,12 @@ def send_test(ws: Workspace, actor: CurrentUser, to: str | None = None) -> tuple
     """A test mail to ``to`` (else the failure recipients); the addresses it went to. Needs
     the Edit right in Admin, like the settings it checks."""
     actor.require("admin", "edit")
-    if not str(setting(ws, "NOTIFY.SMTP_HOST")).strip():
+    config = mail_settings(ws, to)
+    if config is None and not str(setting(ws, "NOTIFY.SMTP_HOST")).strip():
         raise DmsError(
             "No mail server: set NOTIFY.SMTP_HOST (Admin › Configuration or "
             "'dms param set NOTIFY.SMTP_HOST smtp.example.com')."
         )
-    config = mail_settings(ws, to)
     if config is None:
         raise DmsError(
             "No recipient: give --to ADDRESS or set NOTIFY.FAILURE_TO (addresses separated by "
