@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
@@ -35,7 +36,19 @@ from dms_desktop.core.tasks import TaskState
 from dms_desktop.core.workspace import Workspace, open_workspace
 
 ADMIN_PASSWORD = "root of all tests 2026"
-TARGETS = ("sqlite", "postgresql")
+# "postgresql-in-place": the source tables in the target's own database and connection, so a
+# plain extract is merged straight from the source through a view (core/engine/source_view.py).
+TARGETS = ("sqlite", "postgresql", "postgresql-in-place")
+
+
+@contextmanager
+def target_env(request: pytest.FixtureRequest, folder: Path) -> Iterator[EngineEnv]:
+    """``engine_env`` for the fixture's ``TARGETS`` parameter."""
+    param = request.param
+    pg = request.getfixturevalue("pg_database") if param.startswith("postgresql") else None
+    kind, _, mode = param.partition("-")
+    with engine_env(kind, folder, pg, source="same" if mode == "in-place" else None) as env:
+        yield env
 
 
 def sqlite_workspace(home: Path) -> tuple[Workspace, CurrentUser]:

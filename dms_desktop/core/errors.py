@@ -113,6 +113,11 @@ _HINTS: tuple[tuple[str, str], ...] = (
     ("password authentication failed", "Wrong database user or password."),
     ("access denied for user", "Wrong database user or password."),
     ("ora-01017", "Wrong database user or password."),
+    (
+        "could not serialize access",
+        "Another session changed the same rows while this ran, so nothing was changed: "
+        "run the load again.",
+    ),
     ("no password supplied", "The database asks for a password: enter one."),
     ("unknown database", "The database does not exist on the server: check its name."),
     ("ora-12514", "The listener does not know that Oracle service name: check the service."),

@@ -16,13 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from dms_desktop.core.metadata.tables import dms_joberr
-from tests.engine_fixtures import TARGETS, EngineEnv, col, engine_env, key
+from tests.engine_fixtures import TARGETS, EngineEnv, col, key, target_env
 
 
 @pytest.fixture(params=TARGETS)
 def env(request: pytest.FixtureRequest, tmp_path: Path, dms_home: Path) -> Iterator[EngineEnv]:
-    pg = request.getfixturevalue("pg_database") if request.param == "postgresql" else None
-    with engine_env(request.param, tmp_path / "eng", pg) as e:
+    with target_env(request, tmp_path / "eng") as e:
         yield e
 
 

@@ -33,7 +33,7 @@ from tests.engine_fixtures import (
     EngineEnv,
     customer_columns,
     customer_source,
-    engine_env,
+    target_env,
 )
 
 DIALECTS = {
@@ -134,8 +134,7 @@ R2 = ("C2", "Bob", "Paris", Decimal("3"), None, None)
 
 @pytest.fixture(params=TARGETS)
 def env(request: pytest.FixtureRequest, tmp_path: Path, dms_home: Path) -> Iterator[EngineEnv]:
-    pg = request.getfixturevalue("pg_database") if request.param == "postgresql" else None
-    with engine_env(request.param, tmp_path / "eng", pg) as e:
+    with target_env(request, tmp_path / "eng") as e:
         yield e
 
 

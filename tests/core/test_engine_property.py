@@ -33,7 +33,7 @@ from tests.engine_fixtures import (
     FakeClock,
     customer_columns,
     customer_source,
-    engine_env,
+    target_env,
 )
 
 EXAMPLES = 25
@@ -186,8 +186,7 @@ VARIANTS = {  # mapping ref -> (history, close rows gone)
 
 @pytest.fixture(params=TARGETS)
 def env(request: pytest.FixtureRequest, tmp_path: Path, dms_home: Path) -> Iterator[EngineEnv]:
-    pg = request.getfixturevalue("pg_database") if request.param == "postgresql" else None
-    with engine_env(request.param, tmp_path / "eng", pg) as e:
+    with target_env(request, tmp_path / "eng") as e:
         customer_source(e)
         for ref, (history, close) in VARIANTS.items():
             e.mapping(

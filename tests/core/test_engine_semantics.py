@@ -28,8 +28,8 @@ from tests.engine_fixtures import (
     col,
     customer_columns,
     customer_source,
-    engine_env,
     key,
+    target_env,
 )
 
 T0 = datetime(2025, 3, 1, 8, 0, 0, 123456)
@@ -37,8 +37,7 @@ T0 = datetime(2025, 3, 1, 8, 0, 0, 123456)
 
 @pytest.fixture(params=TARGETS)
 def env(request: pytest.FixtureRequest, tmp_path: Path, dms_home: Path) -> Iterator[EngineEnv]:
-    pg = request.getfixturevalue("pg_database") if request.param == "postgresql" else None
-    with engine_env(request.param, tmp_path / "eng", pg) as e:
+    with target_env(request, tmp_path / "eng") as e:
         yield e
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.visitors import iterate
 
 from dms_desktop.core.engine.hashing import row_hash_sql
+from dms_desktop.core.engine.source_view import AS_STORED
 from dms_desktop.core.engine.target import UNKNOWN_MEMBER, LoadColumn, LoadShape
 
 RUN_TS = bindparam("run_ts", type_=DateTime())
@@ -55,9 +56,12 @@ def _staged(shape: LoadShape, stage: Table, col: LoadColumn) -> ColumnElement[An
     """A staged value as the target will store it. The stage is typed loosely (transfer.py),
     so 10.555 bound for NUMERIC(12,2), a double bound for REAL or 'ab ' for CHAR(5) would
     otherwise be compared and hashed unlike what is stored: a change on every run and an
-    RWHKEY that does not match the row. SQLite stores what it is given: no cast there."""
+    RWHKEY that does not match the row. SQLite stores what it is given: no cast there; nor
+    for a source read in place whose column already has the target's type (source_view)."""
     value = stage.c[col.name]
     if shape.dialect == "sqlite" or col.type.family not in _CAST_FAMILIES:
+        return value
+    if value.info.get(AS_STORED):
         return value
     return cast(value, shape.target.c[col.name].type)
 

@@ -23,8 +23,9 @@ from sqlalchemy.types import TypeEngine
 from dms_desktop.core import clock
 from dms_desktop.core.admin.config import settings_of
 from dms_desktop.core.connections.service import ConnectionService
-from dms_desktop.core.engine import merge
+from dms_desktop.core.engine import merge, source_view
 from dms_desktop.core.engine.merge import Step
+from dms_desktop.core.engine.source_view import SourceView
 from dms_desktop.core.engine.target import LoadShape, load_shape
 from dms_desktop.core.engine.transfer import staged_columns, staging_table
 from dms_desktop.core.errors import ValidationError
@@ -159,7 +160,8 @@ class CompiledLoad:
     the plan of one run is the plan of the next)."""
 
     plan: PlanText
-    stage: Table
+    stage: Table  # what the merge reads: the staging table, or the source view
+    view: SourceView | None  # the source read in place (source_view.py), no staging table
     lookups: dict[str, Table]
     lookup_steps: list[Step]
     merge_steps: list[Step]
@@ -169,30 +171,41 @@ class CompiledLoad:
         return self.sql.get(step.name) or render(step.statement, ctx.target)
 
 
-def build_load(ctx: LoadContext, run_id: int, lookups: dict[str, Table]) -> CompiledLoad:
+def build_load(
+    ctx: LoadContext, run_id: int, lookups: dict[str, Table], view: SourceView | None = None
+) -> CompiledLoad:
     shape = ctx.shape
-    stage = staging_table(shape, run_id, lookup_key_types(lookups, shape))
+    if view is not None:
+        stage = view.table
+        reading = [("read the source in place: a view, no staging", view.ddl)]
+    else:
+        stage = staging_table(shape, run_id, lookup_key_types(lookups, shape))
+        names = ", ".join(staged_columns(shape))
+        where = (
+            "in the target database"
+            if ctx.source is None
+            else f"on the source ({ctx.source_dialect})"
+        )
+        reading = [
+            ("create staging table", str(CreateTable(stage).compile(dialect=ctx.target.dialect))),
+            (f"extract {where} into staging ({names})", ctx.extract_sql),
+        ]
     resolve = merge.lookup_steps(shape, stage, lookups)
     merging = merge.merge_steps(shape, stage)
-    names = ", ".join(staged_columns(shape))
-    where = (
-        "in the target database" if ctx.source is None else f"on the source ({ctx.source_dialect})"
-    )
     sql = {s.name: render(s.statement, ctx.target) for s in resolve + merging}
-    steps = [
-        ("create staging table", str(CreateTable(stage).compile(dialect=ctx.target.dialect))),
-        (f"extract {where} into staging ({names})", ctx.extract_sql),
-        *sql.items(),
-    ]
     assert ctx.mapping.mapid is not None
-    plan = PlanText(ctx.mapping.ref, ctx.mapping.mapid, ctx.mapping.version, steps)
-    return CompiledLoad(plan, stage, lookups, resolve, merging, sql)
+    plan = PlanText(
+        ctx.mapping.ref, ctx.mapping.mapid, ctx.mapping.version, [*reading, *sql.items()]
+    )
+    return CompiledLoad(plan, stage, view, lookups, resolve, merging, sql)
 
 
 def compile_load(ctx: LoadContext) -> CompiledLoad:
+    in_place = source_view.eligible(ctx.shape, ctx.source is None, ctx.mapping.error_threshold or 0)
     with ctx.target.connect() as conn:
         lookups = lookup_tables(conn, ctx.shape)
-    return build_load(ctx, PLACEHOLDER_RUN, lookups)
+        view = source_view.probe(conn, ctx.shape, ctx.extract_sql) if in_place else None
+    return build_load(ctx, PLACEHOLDER_RUN, lookups, view)
 
 
 def compile_plan(ctx: LoadContext) -> PlanText:

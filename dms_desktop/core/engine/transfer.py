@@ -79,6 +79,22 @@ def staged_columns(shape: LoadShape) -> list[str]:
     return [c.staged_name for c in shape.columns]
 
 
+EXTRACT_ALIAS = "dms_extract"
+
+
+def driver_sql(dialect: Dialect, sql: str) -> str:
+    """SQL text for ``exec_driver_sql`` without parameters: a literal % (LIKE 'C%', modulo)
+    doubled where the driver reads %s as a placeholder (psycopg2)."""
+    return sql.replace("%", "%%") if dialect.paramstyle in ("format", "pyformat") else sql
+
+
+def aliased_extract(dialect: Dialect, extract_sql: str, names: Sequence[str]) -> str:
+    """``(extract) AS dms_extract (a, b, …)``: its columns named by position (PostgreSQL)."""
+    body = extract_sql.strip().rstrip(";")
+    cols = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
+    return f"({body}) AS {EXTRACT_ALIAS} ({cols})"
+
+
 def _quoted(conn: Connection, table: Table) -> str:
     return conn.dialect.identifier_preparer.format_table(table)
 
@@ -134,6 +150,26 @@ def transfer(
     progress: Progress,
 ) -> int:
     """Fill ``stage`` from ``extract_sql``; returns the rows moved."""
+    if source is None and target.dialect.name == "postgresql":
+        # Converted explicitly, as COPY converts text: '31/12/2020' for a DATE column fails
+        # naming the value, not with "column is of type date but expression is of type text".
+        dialect = target.dialect
+        casts = ", ".join(
+            f"CAST({EXTRACT_ALIAS}.{dialect.identifier_preparer.quote(n)} AS "
+            f"{stage.c[n].type.compile(dialect=dialect)})"
+            for n in names
+        )
+        cols = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
+        return int(
+            target.exec_driver_sql(
+                driver_sql(
+                    dialect,
+                    f"INSERT INTO {_quoted(target, stage)} ({cols}) "
+                    f"SELECT {casts} FROM {aliased_extract(dialect, extract_sql, names)}",
+                )
+            ).rowcount
+            or 0
+        )
     if source is None:
         query = text(extract_sql).columns(*[column(n) for n in names])
         return int(target.execute(insert(stage).from_select(names, query)).rowcount or 0)
