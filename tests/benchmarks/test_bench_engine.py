@@ -20,9 +20,10 @@ Goals: (a)-(c), (f) within 1.3x of hand-written; (d) at least 20x faster; (e) pe
 Fairness: every target has the same DDL (``target_ddl``), autovacuum off; before each timed
 run the table is VACUUM ANALYZEd and a CHECKPOINT flushes the previous run's pages. The
 hand-written path knows what the engine knows: a first load into an empty table is a plain
-INSERT. (b), (c) and (f) take the best of ``DMS_BENCH_ROUNDS`` (default 2) runs each, the
-order alternating; (a) is measured once. ``DMS_BENCH_ROWS`` scales the big source (default 1,000,000);
-``DMS_BENCH_STEPS=1`` prints where each run spent its time.
+INSERT. (b), (c), (f) and the incremental run of (d) take the best of ``DMS_BENCH_ROUNDS``
+(default 2) runs each, the order alternating; (a) and the initial run of (d) are measured
+once. ``DMS_BENCH_ROWS`` scales the big source (default 1,000,000); ``DMS_BENCH_STEPS=1``
+prints where each run spent its time.
 """
 
 from __future__ import annotations
@@ -489,31 +490,44 @@ def test_a_b_c_initial_incremental_rerun(bench: Bench) -> None:
 
 def test_d_row_by_row(bench: Bench) -> None:
     print()
-    theirs = bench.other(
+    seed_s = bench.other(
         "dim_seed", lambda: seed_load(bench.src_dsn, bench.dw_dsn, "dim_seed", "src_small")
     )
-    result, ours = bench.engine("DIM_SMALL")
+    result, engine_s = bench.engine("DIM_SMALL")
     assert result.counts.inserted == SMALL
-    speedup_initial = theirs / ours
+    speedup_initial = seed_s / engine_s
     bench.add(
         f"(d) initial {SMALL:,} rows vs seed row by row",
-        ours,
-        theirs,
+        engine_s,
+        seed_s,
         ">= 20x faster",
         speedup=True,
     )
 
-    change_source(bench.src_dsn, "src_small", SMALL)
-    theirs = bench.other(
-        "dim_seed", lambda: seed_load(bench.src_dsn, bench.dw_dsn, "dim_seed", "src_small")
-    )
-    result, ours = bench.engine("DIM_SMALL")
-    speedup_incremental = theirs / ours
+    def ours() -> float:
+        return bench.engine("DIM_SMALL")[1]
+
+    def theirs() -> float:
+        return bench.other(
+            "dim_seed", lambda: seed_load(bench.src_dsn, bench.dw_dsn, "dim_seed", "src_small")
+        )
+
+    times = []
+    for r in range(ROUNDS):
+        change_source(bench.src_dsn, "src_small", SMALL, r)
+        times.append(pair(bench, r + 1, ours, theirs))
+    best = min(t[0] for t in times), min(t[1] for t in times)
+    speedup_incremental = best[1] / best[0]
     bench.add(
-        f"(d) incremental {SMALL:,} rows vs seed", ours, theirs, ">= 20x faster", speedup=True
+        f"(d) incremental {SMALL:,} rows vs seed (best of {ROUNDS})",
+        *best,
+        ">= 20x faster",
+        speedup=True,
     )
     # The seed's loop never closes rows gone from the source: compare the others.
-    same_dimension(bench.dw_dsn, "dim_small", "dim_seed", "cust_id % 200 <> 2")
+    same_dimension(
+        bench.dw_dsn, "dim_small", "dim_seed", f"cust_id % 200 NOT BETWEEN 2 AND {1 + ROUNDS}"
+    )
     assert min(speedup_initial, speedup_incremental) >= 20
 
 
