@@ -69,6 +69,11 @@ def dimension(env: EngineEnv, ref: str, sql: str, **extra: object) -> None:
     env.mapping(ref, "DIMENSION", f"SQL_{ref}", customer_columns(), table_name=ref, **extra)
 
 
+def plain_dimension(env: EngineEnv, ref: str) -> None:
+    """A dimension whose extract is one plain read of the customer table."""
+    dimension(env, ref, f"SELECT code, name, city, amount, since, seen FROM {env.s('customer')}")
+
+
 def current(env: EngineEnv, table: str) -> dict[str, tuple[object, ...]]:
     return {
         r["customer_code"]: (r["name"], r["city"], r["amount"])
@@ -135,13 +140,9 @@ def test_what_cannot_be_read_more_than_once_is_staged(
 
 
 def test_a_source_that_reads_the_target_itself_is_staged(env: EngineEnv) -> None:
-    dimension(
-        env,
-        "DIM_CUSTOMER",
-        f"SELECT code, name, city, amount, since, seen FROM {env.s('customer')}",
-    )
+    plain_dimension(env, "DIM_CUSTOMER")
     assert env.run("DIM_CUSTOMER").ok
-    # A second dimension fed from the first, and then one that rewrites itself from itself.
+    # The dimension re-mapped to read itself: its current rows, the city upper-cased.
     own = (
         "SELECT customer_code AS code, name, upper(city) AS city, amount, since, seen "
         f"FROM {env.t('dim_customer')} WHERE curflg = 'Y'"
@@ -159,11 +160,7 @@ def test_a_source_that_reads_the_target_itself_is_staged(env: EngineEnv) -> None
 
 
 def test_lookups_are_resolved_in_a_stage(env: EngineEnv) -> None:
-    dimension(
-        env,
-        "DIM_CUSTOMER",
-        f"SELECT code, name, city, amount, since, seen FROM {env.s('customer')}",
-    )
+    plain_dimension(env, "DIM_CUSTOMER")
     assert env.run("DIM_CUSTOMER").ok
     env.source_sql(f"CREATE TABLE {env.s('orders')} (order_no integer, cust text)")
     env.source_sql(f"INSERT INTO {env.s('orders')} VALUES (1, 'C1'), (2, 'C9')")
@@ -193,10 +190,9 @@ def on_step(step: str, action: object) -> TaskState:
 def test_every_merge_statement_sees_the_source_as_the_load_began(
     env: EngineEnv, clock: FakeClock
 ) -> None:
-    dimension(
-        env, "DIM_C", f"SELECT code, name, city, amount, since, seen FROM {env.s('customer')}"
-    )
+    plain_dimension(env, "DIM_C")
     assert env.run("DIM_C").ok
+    assert VIEW_DDL in plan_of(env, "DIM_C")
     env.replace_rows("customer", CUSTOMER_COLUMNS, [R1, ("C2", "Bob", "Lyon", *R2[3:])])
 
     def meanwhile() -> None:  # committed by another session while the load runs
@@ -223,10 +219,9 @@ def test_every_merge_statement_sees_the_source_as_the_load_began(
 def test_another_session_changing_the_target_fails_the_load_unchanged(
     env: EngineEnv, clock: FakeClock
 ) -> None:
-    dimension(
-        env, "DIM_C", f"SELECT code, name, city, amount, since, seen FROM {env.s('customer')}"
-    )
+    plain_dimension(env, "DIM_C")
     assert env.run("DIM_C").ok
+    assert VIEW_DDL in plan_of(env, "DIM_C")
     env.replace_rows("customer", CUSTOMER_COLUMNS, [("C1", "Ada L.", *R1[2:]), R2])
 
     def meanwhile() -> None:
