@@ -49,7 +49,6 @@ def cell(editor: MappingEditor, row: int, attr: str) -> QModelIndex:
 
 def start_editing(qtbot, editor: MappingEditor, row: int, attr: str):  # type: ignore[no-untyped-def]
     index = cell(editor, row, attr)
-    editor.grid.setFocus()
     editor.grid.setCurrentIndex(index)
     editor.grid.edit(index)
     widget = editor.grid.indexWidget(index)
@@ -70,6 +69,13 @@ def commit_with_return(qtbot, editor: MappingEditor, widget) -> None:  # type: i
     """Enter commits and closes the cell editor (queued by Qt: wait for it)."""
     qtbot.keyClick(widget, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: editor.grid.state() != QAbstractItemView.State.EditingState)
+    # The offscreen platform cannot grab the keyboard, so a completer popup shown while typing
+    # becomes the active window, and nothing re-activates the main window once it closes (a
+    # window manager would): without that, its shortcuts (Ctrl+S) would not reach the editor.
+    window = editor.window()
+    if QApplication.activeWindow() is not window:
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
 
 
 def forget_changes(page: MapperPage) -> None:
@@ -133,7 +139,6 @@ def test_paste_of_50_rows_adds_rows_as_one_undo_step(qtbot, page: MapperPage) ->
     lines = ["Column\tData type\tKey\tKey seq\tSCD\tLogic"]  # a spreadsheet's header row
     lines += [f"ATTR_{i:02d}\tVARCHAR({i + 10})\t\t\t2\tsku || '{i}'" for i in range(50)]
     QApplication.clipboard().setText("\n".join(lines) + "\n")
-    editor.grid.setFocus()
     editor.grid.setCurrentIndex(cell(editor, before - 1, "name"))
     qtbot.keyClick(editor.grid, Qt.Key.Key_V, CTRL)
     model = editor.model
