@@ -23,7 +23,7 @@ larger temporary buffers the engine's load takes); every target has the same DDL
 run the table is VACUUM ANALYZEd and a CHECKPOINT flushes the previous run's pages. The
 hand-written path knows what the engine knows: a first load into an empty table is a plain
 INSERT. (b), (c), (f) and the incremental run of (d) take the best of ``DMS_BENCH_ROUNDS``
-(default 2) runs each, the order alternating; (a) and the initial run of (d) are measured
+(default 3) runs each, the order alternating; (a) and the initial run of (d) are measured
 once. ``DMS_BENCH_ROWS`` scales the big source (default 1,000,000); ``DMS_BENCH_STEPS=1``
 prints where each run spent its time.
 """
@@ -439,7 +439,7 @@ def change_source(conn_dsn: str, table: str, rows: int, round_: int = 0) -> None
     execute(conn_dsn, *statements, f"VACUUM ANALYZE {table}")
 
 
-ROUNDS = int(os.environ.get("DMS_BENCH_ROUNDS", "2"))
+ROUNDS = int(os.environ.get("DMS_BENCH_ROUNDS", "3"))
 
 
 def pair(
