@@ -139,6 +139,28 @@ def test_what_cannot_be_read_more_than_once_is_staged(
     assert STAGE_DDL in plan and VIEW_DDL not in plan, why
 
 
+def test_a_function_of_the_users_is_staged(env: EngineEnv) -> None:
+    """It may read the target (here it does): evaluated once per merge statement, it would
+    see the merge half done."""
+    plain_dimension(env, "DIM_CUSTOMER")
+    assert env.run("DIM_CUSTOMER").ok
+    versions = f"{env.schema}.versions_of"
+    env.target_sql(
+        f"CREATE FUNCTION {versions}(code text) RETURNS bigint STABLE LANGUAGE plpgsql AS "
+        f"$$ BEGIN RETURN (SELECT count(*) FROM {env.t('dim_customer')} "
+        "WHERE customer_code = code); END $$"
+    )
+    dimension(
+        env,
+        "DIM_COUNTED",
+        f"SELECT code, name, city, {versions}(code) AS amount, since, seen "
+        f"FROM {env.s('customer')}",
+    )
+    result = env.run("DIM_COUNTED")
+    assert result.ok and result.counts.inserted == 2, result.message
+    assert STAGE_DDL in plan_of(env, "DIM_COUNTED")
+
+
 def test_a_source_that_reads_the_target_itself_is_staged(env: EngineEnv) -> None:
     plain_dimension(env, "DIM_CUSTOMER")
     assert env.run("DIM_CUSTOMER").ok

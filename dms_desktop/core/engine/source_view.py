@@ -10,9 +10,9 @@ meanwhile fails the load, unchanged, with a message to run it again).
 
 Whatever would make reading the extract once per merge statement wrong or dear is staged as
 before: joins, aggregation, DISTINCT, sorting, LIMIT, set operations, sampling, volatile
-functions (random(), nextval(), clock_timestamp()), a source that reads the target table
-itself, lookups (resolved in the stage) and an error threshold above 0 (bad rows are removed
-from the stage). The decision is taken when the plan is compiled, from PostgreSQL's own plan
+functions (random(), nextval(), clock_timestamp()) or functions of the user's (they may read
+the target), a source that reads the target table itself, lookups (resolved in the stage) and
+an error threshold above 0 (bad rows are removed from the stage). The decision is taken when the plan is compiled, from PostgreSQL's own plan
 of the extract, and the stored plan shows the view that runs.
 """
 
@@ -129,12 +129,17 @@ def _one_read(conn: Connection, root: dict[str, Any], target: str) -> bool:
     called = sorted({m.group(1) for m in _CALL.finditer(" ".join(expressions))})
     if not called:
         return True
-    # By name, so conservatively: one volatile function of that name anywhere stages.
-    volatile = conn.execute(
-        text("SELECT 1 FROM pg_proc WHERE proname = ANY(:names) AND provolatile = 'v' LIMIT 1"),
+    # By name, so conservatively: a volatile function of that name, or any function of that
+    # name outside pg_catalog (a user's function may read the target), stages.
+    unsafe = conn.execute(
+        text(
+            "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE p.proname = ANY(:names) AND (p.provolatile = 'v' OR n.nspname <> 'pg_catalog') "
+            "LIMIT 1"
+        ),
         {"names": called},
     ).first()
-    return volatile is None
+    return unsafe is None
 
 
 def _view(
