@@ -74,6 +74,13 @@ def plain_dimension(env: EngineEnv, ref: str) -> None:
     dimension(env, ref, f"SELECT code, name, city, amount, since, seen FROM {env.s('customer')}")
 
 
+def loaded_in_place(env: EngineEnv, ref: str) -> None:
+    """A plain dimension loaded once, through the source view."""
+    plain_dimension(env, ref)
+    assert env.run(ref).ok
+    assert VIEW_DDL in plan_of(env, ref)
+
+
 def current(env: EngineEnv, table: str) -> dict[str, tuple[object, ...]]:
     return {
         r["customer_code"]: (r["name"], r["city"], r["amount"])
@@ -212,9 +219,7 @@ def on_step(step: str, action: object) -> TaskState:
 def test_every_merge_statement_sees_the_source_as_the_load_began(
     env: EngineEnv, clock: FakeClock
 ) -> None:
-    plain_dimension(env, "DIM_C")
-    assert env.run("DIM_C").ok
-    assert VIEW_DDL in plan_of(env, "DIM_C")
+    loaded_in_place(env, "DIM_C")
     env.replace_rows("customer", CUSTOMER_COLUMNS, [R1, ("C2", "Bob", "Lyon", *R2[3:])])
 
     def meanwhile() -> None:  # committed by another session while the load runs
@@ -241,9 +246,7 @@ def test_every_merge_statement_sees_the_source_as_the_load_began(
 def test_another_session_changing_the_target_fails_the_load_unchanged(
     env: EngineEnv, clock: FakeClock
 ) -> None:
-    plain_dimension(env, "DIM_C")
-    assert env.run("DIM_C").ok
-    assert VIEW_DDL in plan_of(env, "DIM_C")
+    loaded_in_place(env, "DIM_C")
     env.replace_rows("customer", CUSTOMER_COLUMNS, [("C1", "Ada L.", *R1[2:]), R2])
 
     def meanwhile() -> None:
