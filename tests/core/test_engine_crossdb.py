@@ -154,6 +154,42 @@ def test_transfer_paths(
                 assert "in the target database" in plan
 
 
+@pytest.mark.parametrize(
+    ("target", "source"),
+    [
+        ("sqlite", "postgresql"),  # fetched in chunks through psycopg2
+        ("postgresql", "mysql"),  # fetched in chunks through PyMySQL
+        ("postgresql", None),  # the COPY pipe
+        ("postgresql", "same"),  # read in place
+        ("sqlite", "same"),
+    ],
+)
+def test_a_percent_sign_in_the_source_sql_is_text(
+    target: str,
+    source: str | None,
+    mariadb: URL,
+    pg_database: URL,
+    tmp_path: Path,
+    dms_home: Path,
+) -> None:
+    """LIKE 'C%' and modulo are plain SQL: never taken for a driver's %s placeholder."""
+    with engine_env(target, tmp_path / "eng", pg_database, source=source, mysql_url=mariadb) as env:
+        customer_source(env)
+        rows = [("C1", "Ada", "London", 1, None, None), ("X2", "Bob", "Oslo", 2, None, None)]
+        env.replace_rows("customer", CUSTOMER_COLUMNS, rows)
+        env.query(
+            "SQL_PERCENT",
+            "SELECT code, name, city, amount % 10 AS amount, since, seen "
+            f"FROM {env.s('customer')} WHERE code LIKE 'C%'",
+            on_target=env.source == env.target,
+        )
+        env.mapping("DIM_PERCENT", "DIMENSION", "SQL_PERCENT", customer_columns())
+        result = env.run("DIM_PERCENT")
+        assert result.ok and result.counts.inserted == 1, result.message
+        if env.source_kind == "mysql":
+            env.source_sql("DROP TABLE customer")
+
+
 def _steps(env: EngineEnv) -> dict[str, Any]:
     with env.ws.engine.connect() as conn:
         rows = conn.execute(

@@ -179,7 +179,7 @@ def transfer(
     with source.connect() as src:
         result = src.execution_options(
             stream_results=True, max_row_buffer=chunk, yield_per=chunk
-        ).exec_driver_sql(extract_sql)
+        ).exec_driver_sql(driver_sql(source.dialect, extract_sql))
         copy = _copy_sql(target, stage, names) if target.dialect.name == "postgresql" else None
         insert_sql = None if copy else _insert_sql(target, stage, names)
         cursor = _dbapi(target).cursor()
