@@ -164,7 +164,7 @@ def test_transfer_paths(
         ("sqlite", "same"),
     ],
 )
-def test_a_percent_sign_in_the_source_sql_is_text(
+def test_percent_signs_and_colons_in_the_source_sql_are_text(
     target: str,
     source: str | None,
     mariadb: URL,
@@ -172,15 +172,20 @@ def test_a_percent_sign_in_the_source_sql_is_text(
     tmp_path: Path,
     dms_home: Path,
 ) -> None:
-    """LIKE 'C%' and modulo are plain SQL: never taken for a driver's %s placeholder."""
+    """LIKE 'C%', modulo and ':x' are plain SQL: never taken for a driver's %s placeholder or
+    for a bind parameter."""
     with engine_env(target, tmp_path / "eng", pg_database, source=source, mysql_url=mariadb) as env:
         customer_source(env)
-        rows = [("C1", "Ada", "London", 1, None, None), ("X2", "Bob", "Oslo", 2, None, None)]
+        rows = [
+            ("C1", "Ada", "London", 1, None, None),
+            ("C2", "Bob:x", "Paris", 2, None, None),
+            ("X3", "Cy", "Oslo", 3, None, None),
+        ]
         env.replace_rows("customer", CUSTOMER_COLUMNS, rows)
         env.query(
             "SQL_PERCENT",
             "SELECT code, name, city, amount % 10 AS amount, since, seen "
-            f"FROM {env.s('customer')} WHERE code LIKE 'C%'",
+            f"FROM {env.s('customer')} WHERE code LIKE 'C%' AND name NOT LIKE '%:x'",
             on_target=env.source == env.target,
         )
         env.mapping("DIM_PERCENT", "DIMENSION", "SQL_PERCENT", customer_columns())

@@ -33,9 +33,6 @@ from sqlalchemy import (
     Numeric,
     Table,
     Text,
-    column,
-    insert,
-    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -150,29 +147,8 @@ def transfer(
     progress: Progress,
 ) -> int:
     """Fill ``stage`` from ``extract_sql``; returns the rows moved."""
-    if source is None and target.dialect.name == "postgresql":
-        # Converted explicitly, as COPY converts text: '31/12/2020' for a DATE column fails
-        # naming the value, not with "column is of type date but expression is of type text".
-        dialect = target.dialect
-        casts = ", ".join(
-            f"CAST({EXTRACT_ALIAS}.{dialect.identifier_preparer.quote(n)} AS "
-            f"{stage.c[n].type.compile(dialect=dialect)})"
-            for n in names
-        )
-        cols = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
-        return int(
-            target.exec_driver_sql(
-                driver_sql(
-                    dialect,
-                    f"INSERT INTO {_quoted(target, stage)} ({cols}) "
-                    f"SELECT {casts} FROM {aliased_extract(dialect, extract_sql, names)}",
-                )
-            ).rowcount
-            or 0
-        )
     if source is None:
-        query = text(extract_sql).columns(*[column(n) for n in names])
-        return int(target.execute(insert(stage).from_select(names, query)).rowcount or 0)
+        return _insert_select(target, extract_sql, stage, names)
     if target.dialect.name == "postgresql" and source.dialect.name == "postgresql":
         return _pipe_copy(source, target, extract_sql, stage, names, state, progress)
     moved = 0
@@ -201,6 +177,27 @@ def transfer(
             cursor.close()
             result.close()
     return moved
+
+
+def _insert_select(target: Connection, extract_sql: str, stage: Table, names: Sequence[str]) -> int:
+    """``INSERT INTO stage (…) SELECT …`` inside the target database, as the driver's own text:
+    a ``:name`` or ``%`` in the user's SQL stays SQL (SQLAlchemy's text() took ``':x'`` for a
+    bind parameter). PostgreSQL converts each column explicitly, as COPY converts text:
+    '31/12/2020' for a DATE column fails naming the value, not with "column is of type date
+    but expression is of type text"."""
+    dialect = target.dialect
+    prep = dialect.identifier_preparer
+    if dialect.name == "postgresql":
+        casts = ", ".join(
+            f"CAST({EXTRACT_ALIAS}.{prep.quote(n)} AS {stage.c[n].type.compile(dialect=dialect)})"
+            for n in names
+        )
+        query = f"SELECT {casts} FROM {aliased_extract(dialect, extract_sql, names)}"
+    else:
+        query = extract_sql.strip().rstrip(";")
+    cols = ", ".join(prep.quote(n) for n in names)
+    sql = f"INSERT INTO {_quoted(target, stage)} ({cols}) {query}"
+    return max(0, int(target.exec_driver_sql(driver_sql(dialect, sql)).rowcount or 0))
 
 
 def _insert_sql(conn: Connection, stage: Table, names: Sequence[str]) -> str:
