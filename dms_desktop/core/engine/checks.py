@@ -19,6 +19,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    false,
     func,
     literal,
     null,
@@ -105,13 +106,18 @@ def _sqlite_type_rules(name: str, value: ColumnElement[Any], family: str) -> lis
     return []
 
 
+def any_broken(found: list[Rule]) -> ColumnElement[bool]:
+    """A row breaks at least one of the rules (false when there are none)."""
+    return or_(*(r.condition for r in found)) if found else false()
+
+
 def find(
     conn: Connection, shape: LoadShape, stage: Table, found: list[Rule], limit: int
 ) -> tuple[int, list[Rejection]]:
     """How many bad rows, and the first ``limit`` of them with key, column, value, reason."""
     if not found:
         return 0, []
-    bad = or_(*(r.condition for r in found))
+    bad = any_broken(found)
     total = conn.execute(select(func.count()).select_from(stage).where(bad)).scalar_one()
     if not total:
         return 0, []
@@ -142,7 +148,7 @@ def _staged(shape: LoadShape, name: str) -> str:
 
 
 def remove(conn: Connection, stage: Table, found: list[Rule]) -> None:
-    conn.execute(delete(stage).where(or_(*(r.condition for r in found))))
+    conn.execute(delete(stage).where(any_broken(found)))
 
 
 def describe(total: int, shown: list[Rejection]) -> str:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Index, false, func, inspect, literal, or_, select
+from sqlalchemy import Connection, Engine, Index, func, inspect, literal, select
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from dms_desktop.core import clock
@@ -334,8 +334,7 @@ def _rowcount(result: Any) -> int:
 def _read_in_place(conn: Connection, ctx: LoadContext, view: Any, runlog: RunLog) -> int:
     """Rows read and bad rows counted in one pass over the source view; a bad row fails the
     run (a source is read in place only at error threshold 0)."""
-    found = checks.rules(ctx.shape, view)
-    bad = or_(*(r.condition for r in found)) if found else false()
+    bad = checks.any_broken(checks.rules(ctx.shape, view))
     read, rejected = conn.execute(
         select(func.count(), func.count().filter(bad)).select_from(view)
     ).one()

@@ -37,7 +37,8 @@ from dms_desktop.core.engine.transfer import (
     staging_table,
 )
 
-VIEW = "dms_source"
+VIEW = "dms_source"  # lower case, unreserved: the same quoted or not, in every session
+_CREATE = f"CREATE TEMPORARY VIEW {VIEW} AS SELECT"
 # Plan nodes of a single read of one table: nothing that groups, sorts, joins, limits or samples.
 _ONE_READ = frozenset(
     {
@@ -67,7 +68,7 @@ class SourceView:
         conn.exec_driver_sql(driver_sql(conn.dialect, self.ddl))
 
     def drop(self, conn: Connection) -> None:
-        conn.exec_driver_sql(f"DROP VIEW {conn.dialect.identifier_preparer.quote(VIEW)}")
+        conn.exec_driver_sql(f"DROP VIEW {VIEW}")
 
 
 def eligible(shape: LoadShape, same_connection: bool, error_threshold: int) -> bool:
@@ -84,14 +85,12 @@ def eligible(shape: LoadShape, same_connection: bool, error_threshold: int) -> b
 def probe(conn: Connection, shape: LoadShape, extract_sql: str) -> SourceView | None:
     """The view over ``extract_sql`` when the extract is one plain read of a table other than
     the target, else None. Looked at in a savepoint that is rolled back: nothing remains."""
-    prep = conn.dialect.identifier_preparer
     source = aliased_extract(conn.dialect, extract_sql, staged_columns(shape))
     savepoint = conn.begin_nested()
     try:
-        probe_ddl = f"CREATE TEMPORARY VIEW {prep.quote(VIEW)} AS SELECT * FROM {source}"
-        conn.exec_driver_sql(driver_sql(conn.dialect, probe_ddl))
+        conn.exec_driver_sql(driver_sql(conn.dialect, f"{_CREATE} * FROM {source}"))
         plan = conn.exec_driver_sql(
-            f"EXPLAIN (FORMAT JSON, VERBOSE) SELECT * FROM {prep.quote(VIEW)}"
+            f"EXPLAIN (FORMAT JSON, VERBOSE) SELECT * FROM {VIEW}"
         ).scalar_one()
         if not _one_read(conn, _plan_root(plan), shape.target.name):
             return None
@@ -166,7 +165,7 @@ def _view(
             selected.append(
                 f"CAST({EXTRACT_ALIAS}.{quoted} AS {kind.compile(dialect=dialect)}) AS {quoted}"
             )
-    ddl = f"CREATE TEMPORARY VIEW {prep.quote(VIEW)} AS SELECT {', '.join(selected)} FROM {source}"
+    ddl = f"{_CREATE} {', '.join(selected)} FROM {source}"
     return SourceView(Table(VIEW, MetaData(), *columns), ddl)
 
 

@@ -40,6 +40,7 @@ from sqlalchemy.types import TypeEngine
 
 from dms_desktop.core.engine.target import LoadShape, sa_type
 from dms_desktop.core.errors import DmsError
+from dms_desktop.core.sqlstore.validate import strip_statement
 from dms_desktop.core.tasks import TaskState
 
 DEFAULT_CHUNK = 10_000
@@ -85,11 +86,14 @@ def driver_sql(dialect: Dialect, sql: str) -> str:
     return sql.replace("%", "%%") if dialect.paramstyle in ("format", "pyformat") else sql
 
 
+def column_list(dialect: Dialect, names: Sequence[str]) -> str:
+    """``"a", "b", …``: names quoted where the dialect needs it."""
+    return ", ".join(dialect.identifier_preparer.quote(n) for n in names)
+
+
 def aliased_extract(dialect: Dialect, extract_sql: str, names: Sequence[str]) -> str:
     """``(extract) AS dms_extract (a, b, …)``: its columns named by position (PostgreSQL)."""
-    body = extract_sql.strip().rstrip(";")
-    cols = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
-    return f"({body}) AS {EXTRACT_ALIAS} ({cols})"
+    return f"({strip_statement(extract_sql)}) AS {EXTRACT_ALIAS} ({column_list(dialect, names)})"
 
 
 def _quoted(conn: Connection, table: Table) -> str:
@@ -97,9 +101,7 @@ def _quoted(conn: Connection, table: Table) -> str:
 
 
 def _copy_sql(conn: Connection, table: Table, names: Sequence[str]) -> str:
-    prep = conn.dialect.identifier_preparer
-    cols = ", ".join(prep.quote(n) for n in names)
-    return f"COPY {_quoted(conn, table)} ({cols}) FROM STDIN"
+    return f"COPY {_quoted(conn, table)} ({column_list(conn.dialect, names)}) FROM STDIN"
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -125,7 +127,7 @@ def _dbapi(conn: Connection) -> Any:
 
 
 @contextmanager
-def _driver_errors(dialect: Dialect, statement: str) -> Iterator[None]:
+def driver_errors(dialect: Dialect, statement: str) -> Iterator[None]:
     """Raw driver cursors (COPY, executemany) raise the driver's own errors: wrap them as
     SQLAlchemy does, so the run reports them as database errors (not as a bug)."""
     base = dialect.loaded_dbapi.Error
@@ -166,7 +168,7 @@ def transfer(
                 rows = result.fetchmany(chunk)
                 if not rows:
                     break
-                with _driver_errors(target.dialect, copy or insert_sql or ""):
+                with driver_errors(target.dialect, copy or insert_sql or ""):
                     if copy:
                         cursor.copy_expert(copy, io.StringIO(copy_lines(rows)))
                     else:
@@ -194,27 +196,25 @@ def _insert_select(target: Connection, extract_sql: str, stage: Table, names: Se
         )
         query = f"SELECT {casts} FROM {aliased_extract(dialect, extract_sql, names)}"
     else:
-        query = extract_sql.strip().rstrip(";")
-    cols = ", ".join(prep.quote(n) for n in names)
-    sql = f"INSERT INTO {_quoted(target, stage)} ({cols}) {query}"
+        query = strip_statement(extract_sql)
+    sql = f"INSERT INTO {_quoted(target, stage)} ({column_list(dialect, names)}) {query}"
     return max(0, int(target.exec_driver_sql(driver_sql(dialect, sql)).rowcount or 0))
 
 
+def placeholders(style: str, count: int) -> str:
+    """``count`` positional markers in the driver's paramstyle (oracledb: ``:1`` is
+    positional)."""
+    if style in ("format", "pyformat"):
+        return ", ".join(["%s"] * count)
+    if style in ("numeric", "named"):
+        return ", ".join(f":{i + 1}" for i in range(count))
+    return ", ".join(["?"] * count)
+
+
 def _insert_sql(conn: Connection, stage: Table, names: Sequence[str]) -> str:
-    prep = conn.dialect.identifier_preparer
-    style = conn.dialect.paramstyle
-    marks = [
-        {
-            "qmark": "?",
-            "format": "%s",
-            "pyformat": "%s",
-            "numeric": f":{i + 1}",
-            "named": f":{i + 1}",
-        }[style]
-        for i in range(len(names))
-    ]  # oracledb: :1 is positional
-    cols = ", ".join(prep.quote(n) for n in names)
-    return f"INSERT INTO {_quoted(conn, stage)} ({cols}) VALUES ({', '.join(marks)})"
+    cols = column_list(conn.dialect, names)
+    marks = placeholders(conn.dialect.paramstyle, len(names))
+    return f"INSERT INTO {_quoted(conn, stage)} ({cols}) VALUES ({marks})"
 
 
 def _bindable(row: Sequence[Any]) -> Sequence[Any]:
@@ -249,9 +249,8 @@ def _pipe_copy(
         try:
             with source.connect() as src, os.fdopen(write_fd, "wb", buffering=1 << 20) as sink:
                 cur = _dbapi(src).cursor()
-                body = extract_sql.strip().rstrip(";")
-                with _driver_errors(source.dialect, extract_sql):
-                    cur.copy_expert(f"COPY ({body}) TO STDOUT", sink)
+                with driver_errors(source.dialect, extract_sql):
+                    cur.copy_expert(f"COPY ({strip_statement(extract_sql)}) TO STDOUT", sink)
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
             failure.append(exc)
 
@@ -259,7 +258,7 @@ def _pipe_copy(
     producer.start()
     cursor = _dbapi(target).cursor()
     try:
-        with _driver_errors(target.dialect, _copy_sql(target, stage, names)):
+        with driver_errors(target.dialect, _copy_sql(target, stage, names)):
             cursor.copy_expert(_copy_sql(target, stage, names), counter)
     finally:
         cursor.close()

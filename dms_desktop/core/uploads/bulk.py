@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable, DropTable
 
-from dms_desktop.core.engine.transfer import _driver_errors
+from dms_desktop.core.engine.transfer import column_list, driver_errors, placeholders
 from dms_desktop.core.tasks import TaskState
 from dms_desktop.core.uploads.model import TargetColumn
 from dms_desktop.core.uploads.target import sa_table
@@ -129,12 +129,11 @@ class Stage:
         return copy_blocks(self.conn, self.table, self.columns, blocks, self._numbered)
 
     def _executemany(self, blocks: Iterable[Block]) -> int:
-        prep = self.conn.dialect.identifier_preparer
+        dialect = self.conn.dialect
         names = (ROW, *self.names)
-        marks = ", ".join(_marks(self.conn.dialect.paramstyle, len(names)))
         sql = (
-            f"INSERT INTO {self.quoted} ({', '.join(prep.quote(n) for n in names)}) "
-            f"VALUES ({marks})"
+            f"INSERT INTO {self.quoted} ({column_list(dialect, names)}) "
+            f"VALUES ({placeholders(dialect.paramstyle, len(names))})"
         )
         booleans = [i for i, c in enumerate(self.columns) if c.family == "boolean"]
         rows = 0
@@ -146,7 +145,7 @@ class Stage:
                 bound: list[list[Any]] = [[v or None for v in col] for col in block.columns]
                 for i in booleans:  # SQLite and MySQL store booleans as 1/0
                     bound[i] = [None if not v else int(v == "true") for v in block.columns[i]]
-                with _driver_errors(self.conn.dialect, sql):
+                with driver_errors(self.conn.dialect, sql):
                     cursor.executemany(sql, list(zip(block.rownums, *bound, strict=True)))
                 rows += len(block.rownums)
         finally:
@@ -175,7 +174,7 @@ def copy_blocks(
     reader = _CopyReader(blocks, [c.family in SAFE_FAMILIES for c in columns], numbered)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        with _driver_errors(conn.dialect, sql):
+        with driver_errors(conn.dialect, sql):
             cursor.copy_expert(sql, reader, size=1 << 20)
     except DBAPIError:
         if reader.error is not None:
@@ -188,14 +187,6 @@ def copy_blocks(
 
 def _is_boolean(column: Any) -> bool:
     return str(getattr(column.type, "text", "")).upper() in ("BOOLEAN", "BOOL")
-
-
-def _marks(style: str, count: int) -> list[str]:
-    if style in ("format", "pyformat"):
-        return ["%s"] * count
-    if style in ("numeric", "named"):
-        return [f":{i + 1}" for i in range(count)]
-    return ["?"] * count
 
 
 class _CopyReader:
